@@ -1,0 +1,47 @@
+# Ordagrann build targets. `make run` and `make test` work on a fresh Debian
+# machine with Go; .ci/run installs the Debian packages the tests use.
+
+GO       ?= go
+BIN      := bin
+RUN_DIR  ?= .run
+ASR_URL  ?=
+ASR_API  ?= whisper-server
+ASR_MODEL ?=
+WAV      ?= testdata/audio/meeting-sv.wav
+
+.PHONY: all build run test test-short bench vet fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+# Starts the central service and one simulated box, plays a scripted meeting
+# (badge, yes, the bundled Swedish recording, badge) and prints the web address.
+run: build
+	$(GO) run ./scripts/demo -bin $(BIN) -dir $(RUN_DIR) -wav $(WAV) \
+		-asr-url '$(ASR_URL)' -asr-api '$(ASR_API)' -asr-model '$(ASR_MODEL)'
+
+vet:
+	$(GO) vet ./...
+
+test: vet
+	$(GO) test -count=1 -timeout 20m ./...
+
+test-short:
+	$(GO) test -short ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+
+# Runs each fuzzer for a short while; FUZZTIME=5m for a longer run.
+FUZZTIME ?= 20s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf $(BIN) $(RUN_DIR)
