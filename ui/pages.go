@@ -1,0 +1,199 @@
+package ui
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/ordagrann/ordagrann/central/store"
+	"github.com/ordagrann/ordagrann/sync/protocol"
+)
+
+// serveList renders the list of recordings and the box list.
+func (h *handler) serveList(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	recs, err := h.src.Recordings(ctx)
+	if err != nil {
+		h.log.Error("list recordings failed", "error", err)
+		h.renderError(w, r, http.StatusInternalServerError)
+		return
+	}
+
+	page := listPage{
+		Title:     "Inspelningar",
+		Engine:    h.engine,
+		ShowBoxes: h.statuses != nil,
+		Boxes:     h.boxRows(),
+	}
+	for _, rec := range recs {
+		jobs, err := h.src.Jobs(ctx, rec.ID)
+		if errors.Is(err, store.ErrDeleted) || errors.Is(err, store.ErrNotFound) {
+			continue // deleted since Recordings returned, by withdrawal or the wipe
+		}
+		if err != nil {
+			h.log.Error("list jobs failed", "recording_id", rec.ID, "error", err)
+			h.renderError(w, r, http.StatusInternalServerError)
+			return
+		}
+		page.Recordings = append(page.Recordings, h.recordingRow(rec, jobs))
+	}
+
+	h.render(w, r, http.StatusOK, "list.html", page)
+}
+
+// serveRecording renders one recording with its player and transcript.
+func (h *handler) serveRecording(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rec, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+
+	jobs, err := h.src.Jobs(ctx, rec.ID)
+	if err != nil {
+		h.log.Error("list jobs failed", "recording_id", rec.ID, "error", err)
+		h.renderError(w, r, http.StatusInternalServerError)
+		return
+	}
+	segs, err := h.src.Segments(ctx, rec.ID)
+	if err != nil {
+		h.log.Error("list segments failed", "recording_id", rec.ID, "error", err)
+		h.renderError(w, r, http.StatusInternalServerError)
+		return
+	}
+
+	row := h.recordingRow(rec, jobs)
+	page := recordingPage{
+		Title:      "Inspelning " + row.Start,
+		Engine:     h.engine,
+		Rec:        row,
+		HasAudio:   hasAudio(rec),
+		AudioURL:   "/recordings/" + rec.ID + "/audio.wav",
+		Segments:   segmentRows(segs),
+		Transcript: transcriptNotice(rec, jobs, len(segs), h.engine.Configured),
+	}
+	h.render(w, r, http.StatusOK, "recording.html", page)
+}
+
+// serveAudio streams the recording's contiguous audio as a WAV file,
+// supporting range requests.
+func (h *handler) serveAudio(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rec, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	if !hasAudio(rec) {
+		h.renderError(w, r, http.StatusNotFound)
+		return
+	}
+
+	wav, err := newWAVReader(ctx, h.src, rec.ID, rec.Format, rec.ContiguousFrames)
+	if err != nil {
+		h.log.Error("prepare audio failed", "recording_id", rec.ID, "error", err)
+		h.renderError(w, r, http.StatusInternalServerError)
+		return
+	}
+
+	// Decoding the first window before the headers go out turns a store
+	// failure into an error page instead of a truncated file.
+	if err := wav.loadWindow(0); err != nil {
+		if errors.Is(err, store.ErrDeleted) {
+			h.renderError(w, r, http.StatusGone)
+			return
+		}
+		h.log.Error("read audio failed", "recording_id", rec.ID, "error", err)
+		h.renderError(w, r, http.StatusInternalServerError)
+		return
+	}
+
+	// The file grows while chunks arrive, so its version is its frame count:
+	// an If-Range from a player that holds a shorter version gets the whole file.
+	w.Header().Set("Content-Type", "audio/wav")
+	w.Header().Set("Content-Disposition", `inline; filename="`+rec.ID+`.wav"`)
+	w.Header().Set("ETag", `"`+strconv.FormatUint(rec.ContiguousFrames, 10)+`"`)
+	http.ServeContent(w, r, "", time.Time{}, wav)
+
+	// ServeContent drops a read error after the headers are out, so the
+	// client sees a short file; the log gets the reason.
+	if wav.err != nil && ctx.Err() == nil {
+		h.log.Error("audio response cut short", "recording_id", rec.ID, "error", wav.err)
+	}
+}
+
+// serveStatic serves an embedded asset, or the Swedish 404 page for a name
+// that is not one, instead of the file server's English text or directory listing.
+func (h *handler) serveStatic(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	info, err := fs.Stat(h.static, name)
+	if err != nil || info.IsDir() {
+		h.renderError(w, r, http.StatusNotFound)
+		return
+	}
+	http.ServeFileFS(w, r, h.static, name)
+}
+
+// serveNotFound renders the Swedish 404 page for unknown paths.
+func (h *handler) serveNotFound(w http.ResponseWriter, r *http.Request) {
+	h.renderError(w, r, http.StatusNotFound)
+}
+
+// lookup loads the recording named by the path's id, rendering the error
+// page and returning false when that fails.
+func (h *handler) lookup(w http.ResponseWriter, r *http.Request) (store.Recording, bool) {
+	id := r.PathValue("id")
+	if !protocol.ValidID(id) {
+		h.renderError(w, r, http.StatusNotFound)
+		return store.Recording{}, false
+	}
+
+	rec, err := h.src.Recording(r.Context(), id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		h.renderError(w, r, http.StatusNotFound)
+		return store.Recording{}, false
+	case errors.Is(err, store.ErrDeleted):
+		h.renderError(w, r, http.StatusGone)
+		return store.Recording{}, false
+	case err != nil:
+		h.log.Error("read recording failed", "recording_id", id, "error", err)
+		h.renderError(w, r, http.StatusInternalServerError)
+		return store.Recording{}, false
+	}
+	return rec, true
+}
+
+// hasAudio reports whether a recording has audio that can be played.
+func hasAudio(rec store.Recording) bool {
+	return rec.ContiguousFrames > 0 && rec.Format.SampleRate > 0 && rec.Format.Channels > 0
+}
+
+// render executes a page into a buffer first, so a template failure
+// becomes an error page instead of half a page.
+func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := h.pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+		h.log.Error("render page failed", "page", name, "error", err)
+		if name != "error.html" {
+			h.renderError(w, r, http.StatusInternalServerError)
+		} else {
+			http.Error(w, "Något gick fel.", http.StatusInternalServerError)
+		}
+		return
+	}
+
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
+}
+
+// renderError renders the Swedish error page for status.
+func (h *handler) renderError(w http.ResponseWriter, r *http.Request, status int) {
+	h.render(w, r, status, "error.html", errorPageFor(status))
+}

@@ -1,0 +1,209 @@
+package ui
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+	_ "time/tzdata" // Europe/Stockholm must load on hosts without a zoneinfo database
+
+	"github.com/ordagrann/ordagrann/central/store"
+	"github.com/ordagrann/ordagrann/sync/protocol"
+)
+
+// Source is the store the view reads. *store.Store implements it.
+type Source interface {
+	// Recordings returns every recording, newest first.
+	Recordings(ctx context.Context) ([]store.Recording, error)
+	// Recording returns one recording, or an error wrapping store.ErrNotFound or store.ErrDeleted.
+	Recording(ctx context.Context, id string) (store.Recording, error)
+	// ReadAudio returns frames [from, to) of a recording, decoded and interleaved.
+	ReadAudio(ctx context.Context, rec string, from, to uint64) ([]int16, protocol.AudioFormat, error)
+	// Segments returns a recording's transcript segments.
+	Segments(ctx context.Context, rec string) ([]store.Segment, error)
+	// Jobs returns a recording's transcription jobs.
+	Jobs(ctx context.Context, rec string) ([]store.Job, error)
+}
+
+// StatusSource returns the last status each box reported, keyed by box id.
+// Statuses is called from request goroutines, so it must be safe for
+// concurrent use and return a map that the source no longer writes to.
+type StatusSource interface {
+	Statuses() map[string]protocol.Status
+}
+
+// DefaultEngineHint is the setting shown when no transcription engine is configured.
+const DefaultEngineHint = "--asr-url http://värd:port --asr-api whisper-server (eller openai)"
+
+// Options configures New. Nil Options and zero fields mean the documented defaults.
+type Options struct {
+	// Logger receives failed requests and rejected requests. Nil means slog.Default().
+	Logger *slog.Logger
+
+	// Now returns the current time, which decides whether a date shows its year. Nil means time.Now.
+	Now func() time.Time
+
+	// Location is the time zone of every time shown. Nil means Europe/Stockholm.
+	Location *time.Location
+
+	// Statuses supplies the box list. Nil hides it.
+	Statuses StatusSource
+
+	// EngineConfigured reports that a transcription engine is configured.
+	// While it is false, the pages show a notice with EngineHint.
+	EngineConfigured bool
+
+	// EngineHint is the command-line setting that configures an engine,
+	// shown verbatim. Empty means DefaultEngineHint.
+	EngineHint string
+}
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// handler serves the view.
+type handler struct {
+	src      Source
+	statuses StatusSource
+	log      *slog.Logger
+	now      func() time.Time
+	loc      *time.Location
+	engine   engineView
+	pages    map[string]*template.Template
+	static   fs.FS
+	mux      *http.ServeMux
+
+	rejectLog logLimiter // rejected non-loopback requests
+}
+
+// New returns the web view over src.
+func New(src Source, opts *Options) (http.Handler, error) {
+	if src == nil {
+		return nil, errors.New("ui: nil source")
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+
+	h := &handler{
+		src:      src,
+		statuses: opts.Statuses,
+		log:      opts.Logger,
+		now:      opts.Now,
+		loc:      opts.Location,
+		engine:   engineView{Configured: opts.EngineConfigured, Hint: opts.EngineHint},
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.loc == nil {
+		loc, err := time.LoadLocation("Europe/Stockholm")
+		if err != nil {
+			return nil, fmt.Errorf("ui: load time zone: %w", err)
+		}
+		h.loc = loc
+	}
+	if h.engine.Hint == "" {
+		h.engine.Hint = DefaultEngineHint
+	}
+
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	h.pages = pages
+
+	if h.static, err = fs.Sub(staticFiles, "static"); err != nil {
+		return nil, fmt.Errorf("ui: static files: %w", err)
+	}
+	h.mux = http.NewServeMux()
+	h.mux.HandleFunc("/{$}", h.serveList)
+	h.mux.HandleFunc("/recordings/{id}", h.serveRecording)
+	h.mux.HandleFunc("/recordings/{id}/audio.wav", h.serveAudio)
+	h.mux.HandleFunc("/static/{name}", h.serveStatic)
+	h.mux.HandleFunc("/", h.serveNotFound)
+	return h, nil
+}
+
+// parsePages parses each page template together with the shared layout.
+func parsePages() (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"list.html", "recording.html", "error.html"} {
+		t, err := template.New(name).ParseFS(templateFiles, "templates/layout.html", "templates/"+name)
+		if err != nil {
+			return nil, fmt.Errorf("ui: parse template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// ServeHTTP sets the security headers, rejects requests that are not from
+// and to loopback or not GET or HEAD, and passes the rest to the page handlers.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w.Header())
+
+	// TODO: replace this loopback-only rule with sign-in (password and TOTP)
+	// and per-user access checks before the view may listen beyond loopback.
+	if !isLoopbackRemote(r.RemoteAddr) || !isLoopbackHostHeader(r.Host) {
+		if suppressed, ok := h.rejectLog.allow(h.now()); ok {
+			h.log.Warn("rejected non-loopback request", "remote_addr", r.RemoteAddr, "host", r.Host, "suppressed", suppressed)
+		}
+		h.renderError(w, r, http.StatusForbidden)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		h.renderError(w, r, http.StatusMethodNotAllowed)
+		return
+	}
+
+	h.mux.ServeHTTP(w, r)
+}
+
+// logLimiter lets one log line through per minute and counts the rest, so
+// a flood of bad requests cannot fill the log.
+type logLimiter struct {
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+// allow reports whether a line may be logged at now, and how many lines
+// were suppressed since the last one that was.
+func (l *logLimiter) allow(now time.Time) (suppressed int, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+
+	if !l.last.IsZero() && now.Sub(l.last) < time.Minute {
+		l.suppressed++
+		return 0, false
+	}
+	suppressed, l.suppressed, l.last = l.suppressed, 0, now
+	return suppressed, true
+}
+
+// setSecurityHeaders sets the headers every response carries. Nothing is
+// cached because pages and audio are personal data, and the static assets
+// are too small to be worth an exception.
+func setSecurityHeaders(hdr http.Header) {
+	hdr.Set("Content-Security-Policy", "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Referrer-Policy", "no-referrer")
+	hdr.Set("X-Frame-Options", "DENY")
+	hdr.Set("Cross-Origin-Opener-Policy", "same-origin")
+	hdr.Set("Cross-Origin-Resource-Policy", "same-origin")
+	hdr.Set("Cache-Control", "no-store")
+}

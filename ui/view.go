@@ -1,0 +1,310 @@
+package ui
+
+import (
+	"cmp"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ordagrann/ordagrann/central/store"
+)
+
+// uncertainBelow is the word probability under which a word is marked as uncertain.
+const uncertainBelow = 0.5
+
+// engineView is whether a transcription engine is configured and, if not,
+// which setting configures one.
+type engineView struct {
+	Configured bool
+	Hint       string
+}
+
+// listPage is the data of the list page.
+type listPage struct {
+	Title      string
+	Engine     engineView
+	ShowBoxes  bool // a status source is configured
+	Boxes      []boxRow
+	Recordings []recordingRow
+}
+
+// recordingPage is the data of one recording's page.
+type recordingPage struct {
+	Title      string
+	Engine     engineView
+	Rec        recordingRow
+	HasAudio   bool
+	AudioURL   string
+	Segments   []segmentRow
+	Transcript string // notice shown above the segments, or empty
+}
+
+// errorPage is the data of the error page.
+type errorPage struct {
+	Title   string
+	Message string
+}
+
+// recordingRow is a recording's facts formatted for display.
+type recordingRow struct {
+	ID         string
+	URL        string
+	Room       string
+	State      string
+	StateClass string
+	Start      string
+	StartISO   string
+	Duration   string
+	Playable   string // contiguous audio when less than Duration, else empty
+	Chunks     string
+	Progress   string
+	Retrying   bool // some transcription job failed and waits for another attempt
+}
+
+// boxRow is a box's last status formatted for display.
+type boxRow struct {
+	Room       string
+	State      string
+	StateClass string
+	Since      string
+	SinceISO   string
+	Spooled    int
+}
+
+// segmentRow is a transcript segment formatted for display.
+type segmentRow struct {
+	Clock   string
+	Seconds string // start in seconds, for the player
+	Parts   []textPart
+}
+
+// textPart is a run of a segment's text: either plain text between words,
+// or one word that carries its start time and maybe an uncertainty mark.
+type textPart struct {
+	Text      string
+	Word      bool
+	Uncertain bool
+	Seconds   string
+}
+
+// recordingRow formats rec and its transcription jobs.
+func (h *handler) recordingRow(rec store.Recording, jobs []store.Job) recordingRow {
+	start := rec.ConsentAt
+	if start.IsZero() {
+		start = rec.FirstSeen
+	}
+
+	done, retrying := 0, false
+	for _, j := range jobs {
+		if j.Done {
+			done++
+		} else if j.Attempts > 0 {
+			retrying = true
+		}
+	}
+
+	row := recordingRow{
+		ID:         rec.ID,
+		URL:        "/recordings/" + rec.ID,
+		Room:       rec.BoxID,
+		State:      recordingStateLabel(rec.State, rec.Complete),
+		StateClass: "state-" + string(rec.State),
+		Start:      formatDateTime(start, h.now(), h.loc),
+		Duration:   "–",
+		Chunks:     chunksLabel(rec.ChunksReceived, rec.ChunksExpected),
+		Progress:   progressLabel(done, len(jobs)),
+		Retrying:   retrying,
+	}
+	if !start.IsZero() {
+		row.StartISO = start.UTC().Format(time.RFC3339)
+	}
+	if rec.Format.SampleRate > 0 {
+		row.Duration = formatDuration(framesDuration(rec.FramesReceived, rec.Format.SampleRate))
+		if rec.ContiguousFrames < rec.FramesReceived {
+			row.Playable = formatDuration(framesDuration(rec.ContiguousFrames, rec.Format.SampleRate))
+		}
+	}
+	if (rec.State == store.StateEnded || rec.State == store.StateInterrupted) && !rec.Complete {
+		row.StateClass = "state-waiting"
+	}
+	return row
+}
+
+// boxRows formats the box statuses sorted by box id, or returns nil when
+// there is no status source.
+func (h *handler) boxRows() []boxRow {
+	if h.statuses == nil {
+		return nil
+	}
+
+	rows := []boxRow{}
+	for box, st := range h.statuses.Statuses() {
+		row := boxRow{
+			Room:       box,
+			State:      boxStateLabel(st.State),
+			StateClass: "box-" + string(st.State),
+			Since:      formatDateTime(st.At, h.now(), h.loc),
+			Spooled:    st.Spooled,
+		}
+		if !st.At.IsZero() {
+			row.SinceISO = st.At.UTC().Format(time.RFC3339)
+		}
+		rows = append(rows, row)
+	}
+	slices.SortFunc(rows, func(a, b boxRow) int {
+		return cmp.Or(compareNatural(a.Room, b.Room), cmp.Compare(a.Room, b.Room))
+	})
+	return rows
+}
+
+// compareNatural compares strings so that runs of digits compare by their
+// value: "rum-3" sorts before "rum-12".
+func compareNatural(a, b string) int {
+	for a != "" && b != "" {
+		da, db := digitPrefix(a), digitPrefix(b)
+		if da == 0 || db == 0 {
+			if c := cmp.Compare(a[0], b[0]); c != 0 {
+				return c
+			}
+			a, b = a[1:], b[1:]
+			continue
+		}
+
+		na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+		if c := cmp.Compare(len(na), len(nb)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(na, nb); c != 0 {
+			return c
+		}
+		a, b = a[da:], b[db:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// digitPrefix returns the number of leading ASCII digits in s.
+func digitPrefix(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
+}
+
+// segmentRows formats segments in order of their start time.
+func segmentRows(segs []store.Segment) []segmentRow {
+	sorted := slices.Clone(segs)
+	slices.SortStableFunc(sorted, func(a, b store.Segment) int { return cmp.Compare(a.Start, b.Start) })
+
+	rows := make([]segmentRow, 0, len(sorted))
+	for _, s := range sorted {
+		rows = append(rows, segmentRow{
+			Clock:   formatClock(s.Start),
+			Seconds: formatSeconds(s.Start),
+			Parts:   textParts(s),
+		})
+	}
+	return rows
+}
+
+// textParts splits a segment's text into plain runs and words. Each word is
+// searched for in the text after the previous one, so the text keeps its own
+// spacing and punctuation whatever the engine put in the word list. A word
+// that is not found, or is not valid UTF-8 and so could split a character
+// of the text, is skipped.
+//
+// Words are marked uncertain only when the engine reported probabilities.
+// The OpenAI word list has none, which arrives as every word at zero.
+func textParts(s store.Segment) []textPart {
+	hasProbability := false
+	for _, w := range s.Words {
+		if w.Probability > 0 {
+			hasProbability = true
+			break
+		}
+	}
+
+	var parts []textPart
+	text, cursor := s.Text, 0
+	for _, w := range s.Words {
+		word := strings.TrimSpace(w.Text)
+		if word == "" || !utf8.ValidString(word) {
+			continue
+		}
+		i := strings.Index(text[cursor:], word)
+		if i < 0 {
+			continue
+		}
+
+		if i > 0 {
+			parts = append(parts, textPart{Text: text[cursor : cursor+i]})
+		}
+		parts = append(parts, textPart{
+			Text:      word,
+			Word:      true,
+			Uncertain: hasProbability && !math.IsNaN(w.Probability) && w.Probability < uncertainBelow,
+			Seconds:   formatSeconds(w.Start),
+		})
+		cursor += i + len(word)
+	}
+	if cursor < len(text) {
+		parts = append(parts, textPart{Text: text[cursor:]})
+	}
+	return parts
+}
+
+// formatSeconds formats d as seconds with two decimals, for the player's currentTime.
+func formatSeconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', 2, 64)
+}
+
+// transcriptNotice returns the sentence shown where the transcript goes
+// when there is something to say about it.
+func transcriptNotice(rec store.Recording, jobs []store.Job, segments int, engineConfigured bool) string {
+	done := 0
+	for _, j := range jobs {
+		if j.Done {
+			done++
+		}
+	}
+
+	switch {
+	case !engineConfigured && segments == 0:
+		return "" // the engine notice covers this case
+	case len(jobs) > 0 && done < len(jobs):
+		return "Utskriften tas fram medan ljudet kommer in. Nya delar visas när sidan laddas om."
+	case segments == 0 && rec.Complete && len(jobs) == done:
+		return "Inget tal hittades i inspelningen."
+	case segments == 0:
+		return "Ingen utskrift ännu. Den tas fram när ljudet har kommit fram."
+	default:
+		return ""
+	}
+}
+
+// errorPageFor returns the Swedish title and message for an error status.
+func errorPageFor(status int) errorPage {
+	var page errorPage
+	switch status {
+	case http.StatusNotFound:
+		page.Title = "Sidan finns inte"
+		page.Message = "Det finns ingen inspelning eller sida med den adressen. Den kan ha gallrats, eller så är adressen felskriven."
+	case http.StatusGone:
+		page.Title = "Inspelningen är raderad"
+		page.Message = "Inspelningen har raderats, antingen för att klienten återkallade sitt samtycke eller vid gallring. Den går inte att återskapa."
+	case http.StatusForbidden:
+		page.Title = "Åtkomst nekad"
+		page.Message = "Webbvyn har ännu ingen inloggning och kan därför bara öppnas på centralservern själv, på adressen 127.0.0.1 eller localhost."
+	case http.StatusMethodNotAllowed:
+		page.Title = "Det går inte att göra här"
+		page.Message = "Sidorna här kan bara visas, inte ändras."
+	default:
+		page.Title = "Något gick fel"
+		page.Message = "Sidan kunde inte visas. Försök igen om en stund. Om felet finns kvar, kontakta IT."
+	}
+	return page
+}
