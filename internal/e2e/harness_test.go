@@ -65,6 +65,11 @@ func newFleet(t *testing.T) *fleet {
 	if testing.Short() {
 		t.Skip("end-to-end test")
 	}
+	return newBenchFleet(t)
+}
+
+func newBenchFleet(t testing.TB) *fleet {
+	t.Helper()
 	root := t.TempDir()
 	f := &fleet{
 		root: root, fleetDir: filepath.Join(root, "fleet"), dataDir: filepath.Join(root, "central"),
@@ -79,7 +84,7 @@ func newFleet(t *testing.T) *fleet {
 	return f
 }
 
-func (f *fleet) cli(t *testing.T, name string, args ...string) string {
+func (f *fleet) cli(t testing.TB, name string, args ...string) string {
 	t.Helper()
 	var out bytes.Buffer
 	cmd := exec.Command(filepath.Join(binDir, name), args...)
@@ -90,7 +95,7 @@ func (f *fleet) cli(t *testing.T, name string, args ...string) string {
 	return out.String()
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -118,7 +123,7 @@ func (l *logBuffer) String() string {
 	return l.buf.String()
 }
 
-func newLogger(t *testing.T, name string) (*slog.Logger, *logBuffer) {
+func newLogger(t testing.TB, name string) (*slog.Logger, *logBuffer) {
 	t.Helper()
 	buf := &logBuffer{}
 	t.Cleanup(func() {
@@ -136,7 +141,7 @@ type central struct {
 	log    *logBuffer
 }
 
-func (f *fleet) startCentral(t *testing.T, asrURL string) *central {
+func (f *fleet) startCentral(t testing.TB, asrURL string) *central {
 	t.Helper()
 	logger, buf := newLogger(t, "central")
 	ctx, cancel := context.WithCancel(context.Background())
