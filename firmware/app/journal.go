@@ -88,24 +88,8 @@ func (j *journal) pending(rec string) (bool, error) {
 	} else if err != nil {
 		return false, err
 	}
-	// NOTE: scans the pending items; fine for one meeting's few thousand
-	// chunks, and only runs once per ack while the LED shows "sending".
-	var after int64
-	for {
-		items, err := j.sp.Pending(after, 500)
-		if err != nil {
-			return false, err
-		}
-		for _, it := range items {
-			if it.RecordingID == rec {
-				return true, nil
-			}
-			after = it.ID
-		}
-		if len(items) < 500 {
-			return false, nil
-		}
-	}
+	n, err := j.sp.PendingCount(rec)
+	return n > 0, err
 }
 
 // outbox adapts the spool to the uplink's queue interface.
