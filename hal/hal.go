@@ -49,8 +49,8 @@ type Button interface {
 	Close() error
 }
 
-// LEDState is what the status LED shows. Drivers map states to colours and
-// patterns; the session only names states.
+// LEDState is a state shown by the status LED. Drivers map states to
+// colours and patterns, so the session only names states.
 type LEDState int
 
 // LED states. Recording is the only state that means audio is being captured.

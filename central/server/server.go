@@ -42,8 +42,8 @@ type Config struct {
 	TLSCertFile, TLSKeyFile string
 	// ClientCAFile is the fleet CA that issued the boxes' client certificates.
 	ClientCAFile string
-	// InsecureMQTT serves plain MQTT without TLS. Allowed only on a loopback
-	// address, for development; the log says so at every start.
+	// InsecureMQTT serves plain MQTT without TLS. It is allowed only on a
+	// loopback address, for development, and logs a warning at every start.
 	InsecureMQTT bool
 	// FleetDir is the fleet directory whose boxes/ lists enrolled boxes and
 	// their chunk signature keys. Empty accepts any box with a valid

@@ -109,7 +109,7 @@ func (b *Box) open() error {
 	b.log = b.log.With("box_id", enr.BoxID)
 
 	// A box without a valid signed configuration still starts, in the
-	// fault state, so the LED tells the room that nothing can be recorded.
+	// fault state, so the LED shows the room that nothing can be recorded.
 	conf, confErr := enr.LoadConfig(b.cfg.EnrollmentDir)
 	if confErr != nil {
 		b.log.Error("signed configuration rejected, box stays in fault state", "error", confErr)

@@ -1,6 +1,6 @@
 // Package layering holds a test that keeps the module's dependencies
-// pointing inward: cmd wires things together, the box side never sees the
-// central service, and hal stays free of concrete drivers.
+// pointing inward: cmd wires things together, the box side imports nothing
+// of the central service, and hal stays free of concrete drivers.
 package layering
 
 import (

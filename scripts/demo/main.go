@@ -1,9 +1,9 @@
-// Command demo is what `make run` runs: it creates a throwaway fleet, the
-// central service's keys and one enrolled simulated box under a run
-// directory, starts bin/central and bin/box, plays a scripted meeting
-// (badge, yes, a Swedish recording, badge), waits until the central service
-// holds the whole recording, and prints the web view's address. It keeps
-// both programs running until Ctrl-C.
+// Command demo is the program behind `make run`. It creates a throwaway
+// fleet, the central service's keys and one enrolled simulated box under a
+// run directory, and starts bin/central and bin/box. It then plays a
+// scripted meeting (badge, yes, a Swedish recording, badge), waits until the
+// central service holds the whole recording, and prints the web view's
+// address. Both programs keep running until Ctrl-C.
 package main
 
 import (

@@ -21,7 +21,7 @@ import (
 //	"OGA1"                 magic and version (4 bytes)
 //	header length          uint16, big endian
 //	header                 JSON ChunkHeader
-//	audio                  the encoded audio, as ChunkHeader.Format.Codec says
+//	audio                  the audio, encoded with the codec in ChunkHeader.Format.Codec
 var (
 	chunkMagic     = []byte("OGC1")
 	plaintextMagic = []byte("OGA1")

@@ -81,7 +81,7 @@ type StartInfo struct {
 }
 
 // EndInfo closes a recording. Chunks is the number of chunks the box wrote,
-// so the central service knows when it has all of them.
+// so the central service can check that it holds all of them.
 type EndInfo struct {
 	Chunks uint64 `json:"chunks"`
 	Frames uint64 `json:"frames"`
@@ -243,8 +243,8 @@ func Ranges(seqs []uint64) []Range {
 	return out
 }
 
-// Ack tells a box which of a recording's chunks and events the central
-// service has committed, so the box may delete them, and which it rejected.
+// Ack lists which of a recording's chunks and events the central service
+// has committed, so the box may delete them, and which it rejected.
 type Ack struct {
 	V           int         `json:"v"`
 	RecordingID string      `json:"rec"`

@@ -1,8 +1,8 @@
-// Package uplink is the box's MQTT client. It sends what the box's outbox
-// holds (recording events and sealed chunks) to the central service with QoS
-// 1 and a bounded number of messages awaiting the central service's ack,
-// tells the outbox what the central service acknowledged or rejected, and
-// publishes the box's retained status with a last will.
+// Package uplink is the box's MQTT client. It sends the items in the box's
+// outbox (recording events and sealed chunks) to the central service with
+// QoS 1, keeping a bounded number of them waiting for the central service's
+// ack. It applies each ack or rejection to the outbox, and it publishes the
+// box's retained status with a last will.
 //
 // The broker's PUBACK is not durability: only the central service's ack on
 // protocol.AckTopic says an item is committed, and only then may the outbox
@@ -177,7 +177,7 @@ func checkBroker(broker string, tlsConfig *tls.Config) error {
 	return fmt.Errorf("invalid broker URL scheme %q: use ssl:// (or tcp:// on loopback for development)", u.Scheme)
 }
 
-// Notify tells the client that the outbox has new items. It never blocks.
+// Notify wakes the client because the outbox has new items. It never blocks.
 func (c *Client) Notify() {
 	select {
 	case c.wake <- struct{}{}:
@@ -303,7 +303,7 @@ type sender struct {
 	inflight map[itemKey]time.Time
 }
 
-// reset forgets what is in flight, so everything unacknowledged is sent again.
+// reset clears the in-flight set, so everything unacknowledged is sent again.
 func (s *sender) reset() {
 	s.cursor = 0
 	clear(s.inflight)

@@ -90,7 +90,7 @@ func (o *memOutbox) len() int {
 }
 
 // central is a stand-in for the ingest side: it acks every chunk and event
-// it receives unless told to reject some sequence numbers.
+// it receives, except the chunk sequence numbers in reject.
 type central struct {
 	mu       sync.Mutex
 	received map[uint64]int // chunk seq -> times received
