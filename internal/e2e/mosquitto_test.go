@@ -122,7 +122,7 @@ func TestUplinkThroughMosquitto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	co := mqtt.NewClientOptions().AddBroker("ssl://"+addr).SetClientID("central").SetTLSConfig(centralTLS).
+	co := mqtt.NewClientOptions().AddBroker("ssl://" + addr).SetClientID("central").SetTLSConfig(centralTLS).
 		SetAutoReconnect(true).SetConnectRetry(true).SetMaxReconnectInterval(200 * time.Millisecond)
 	co.SetOnConnectHandler(func(cl mqtt.Client) {
 		cl.Subscribe(protocol.AllUplinkFilter, 1, func(cl mqtt.Client, m mqtt.Message) {
@@ -257,7 +257,9 @@ type pkiTLS struct {
 	kp *pki.KeyPair
 }
 
-func (p *pkiTLS) config() (*tls.Config, error) { return pki.ClientTLSConfig(p.ca, p.kp.CertPEM, p.kp.KeyPEM) }
+func (p *pkiTLS) config() (*tls.Config, error) {
+	return pki.ClientTLSConfig(p.ca, p.kp.CertPEM, p.kp.KeyPEM)
+}
 
 // spoolOutbox adapts the real spool to the uplink, as firmware/app does.
 type spoolOutbox struct{ sp *spool.Spool }

@@ -2,7 +2,7 @@ package protocol
 
 import (
 	"bytes"
-		"encoding/json"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -63,11 +63,11 @@ func (t EventType) valid() bool {
 // Event is one metadata message of a recording. Seq counts a recording's
 // events from 0 and is separate from chunk sequence numbers.
 type Event struct {
-	V     int       `json:"v"`
-	Seq   uint64    `json:"seq"`
-	Type  EventType `json:"type"`
-	At    time.Time `json:"at"`
-	Frame uint64    `json:"frame"` // audio frames recorded before the event
+	V     int        `json:"v"`
+	Seq   uint64     `json:"seq"`
+	Type  EventType  `json:"type"`
+	At    time.Time  `json:"at"`
+	Frame uint64     `json:"frame"` // audio frames recorded before the event
 	Start *StartInfo `json:"start,omitempty"`
 	End   *EndInfo   `json:"end,omitempty"`
 }
@@ -340,4 +340,3 @@ func decodeJSON(b []byte, v any) error {
 	}
 	return nil
 }
-
