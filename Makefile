@@ -23,6 +23,8 @@ run: build
 		-asr-url '$(ASR_URL)' -asr-api '$(ASR_API)' -asr-model '$(ASR_MODEL)'
 
 vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
 test: vet
