@@ -378,6 +378,11 @@ func (s *Service) Close() error {
 		errs = append(errs, s.http.Shutdown(ctx))
 		cancel()
 	}
+	// Ingest goes first: it waits for running handlers, which need the
+	// broker and the store.
+	if s.ingest != nil {
+		s.ingest.Close()
+	}
 	if s.broker != nil {
 		errs = append(errs, s.broker.Close())
 	}
