@@ -206,7 +206,7 @@ func startCentral(o options) (*process, error) {
 func startBox(o options) (*process, error) {
 	socket := filepath.Join(o.dir, "box.sock")
 	p, err := start(o, "box", "box.log", "run", "--enrollment", filepath.Join(o.dir, "box"),
-		"--wav", o.wav, "--wav-end", "silence", "--control", socket)
+		"--wav", o.wav, "--wav-end", "loop", "--control", socket)
 	if err != nil {
 		return nil, err
 	}
