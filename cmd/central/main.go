@@ -17,7 +17,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/ordagrann/ordagrann/central/server"
+	"github.com/ordagrann/ordagrann/internal/centralsvc"
 )
 
 func main() {
@@ -62,7 +62,7 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "central init: missing --data DIR")
 		return 2
 	}
-	path, err := server.Init(*data, newLogger(stderr, "info"))
+	path, err := centralsvc.Init(*data, newLogger(stderr, "info"))
 	if err != nil {
 		fmt.Fprintf(stderr, "central init: %v\n", err)
 		return 1
@@ -74,7 +74,7 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 func runServe(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("central serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var cfg server.Config
+	var cfg centralsvc.Config
 	fs.StringVar(&cfg.DataDir, "data", "", "data directory for keys and the database (required)")
 	fs.StringVar(&cfg.MQTTAddr, "mqtt-addr", "127.0.0.1:8883", "MQTT broker listen address (host:port)")
 	fs.StringVar(&cfg.TLSCertFile, "tls-cert", "", "broker TLS certificate, PEM (from `fleet server-cert`)")
@@ -96,7 +96,7 @@ func runServe(args []string, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	svc, err := server.Start(ctx, cfg)
+	svc, err := centralsvc.Start(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "central serve: %v\n", err)
 		return 1

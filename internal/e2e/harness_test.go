@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordagrann/ordagrann/central/server"
+	"github.com/ordagrann/ordagrann/internal/centralsvc"
 	"github.com/ordagrann/ordagrann/central/store"
 	"github.com/ordagrann/ordagrann/firmware/app"
 	"github.com/ordagrann/ordagrann/hal"
@@ -136,7 +136,7 @@ func newLogger(t testing.TB, name string) (*slog.Logger, *logBuffer) {
 
 // central runs the central service in this process.
 type central struct {
-	svc    *server.Service
+	svc    *centralsvc.Service
 	cancel context.CancelFunc
 	log    *logBuffer
 }
@@ -145,7 +145,7 @@ func (f *fleet) startCentral(t testing.TB, asrURL string) *central {
 	t.Helper()
 	logger, buf := newLogger(t, "central")
 	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := server.Start(ctx, server.Config{
+	svc, err := centralsvc.Start(ctx, centralsvc.Config{
 		DataDir: f.dataDir, MQTTAddr: f.mqttAddr,
 		TLSCertFile: filepath.Join(f.tlsDir, "server.pem"), TLSKeyFile: filepath.Join(f.tlsDir, "server-key.pem"),
 		ClientCAFile: filepath.Join(f.tlsDir, "ca.pem"), FleetDir: f.fleetDir,

@@ -1,8 +1,8 @@
-// Package server assembles the central service: keys, the sealed store, the
+// Package centralsvc assembles the central service: keys, the sealed store, the
 // embedded MQTT broker, chunk ingest, the transcription pipeline and the web
 // UI. cmd/central parses flags into a Config and calls Run; the end-to-end
 // tests call the same code.
-package server
+package centralsvc
 
 import (
 	"context"
