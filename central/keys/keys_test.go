@@ -182,12 +182,12 @@ func TestPeriodOf(t *testing.T) {
 		at   string
 		want string
 	}{
-		{"2026-12-04T19:00:00Z", "2026-W49"},
-		{"2026-12-06T22:59:59Z", "2026-W49"}, // Sunday 23:59:59 in Stockholm
-		{"2026-12-06T23:00:00Z", "2026-W50"}, // Monday 00:00 in Stockholm, still Sunday in UTC
-		{"2026-12-31T23:30:00Z", "2026-W53"}, // Friday 1 January 2027 belongs to the last week of 2026
-		{"2026-06-28T22:30:00Z", "2026-W27"}, // summer time: Monday 00:30 CEST
-		{"2027-01-04T08:00:00+01:00", "2027-W01"},
+		{"2026-12-04T19:00:00Z", "2026-12-11T17:00:00Z"}, // Friday after the run: waits a week
+		{"2026-12-02T17:00:00Z", "2026-12-04T17:00:00Z"}, // exactly 48 hours old at the run
+		{"2026-12-02T17:00:01Z", "2026-12-11T17:00:00Z"}, // one second too young for the run
+		{"2026-06-24T16:00:00Z", "2026-06-26T16:00:00Z"}, // summer time: 18:00 CEST
+		{"2027-03-25T12:00:00Z", "2027-04-02T16:00:00Z"}, // across the spring change of 28 March 2027
+		{"2026-10-22T12:00:00Z", "2026-10-30T17:00:00Z"}, // across the autumn change of 25 October 2026
 	}
 	for _, tt := range tests {
 		t.Run(tt.at, func(t *testing.T) {

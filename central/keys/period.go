@@ -4,32 +4,23 @@ import (
 	"bytes"
 	"fmt"
 	"time"
-	_ "time/tzdata" // the wipe period needs Europe/Stockholm even where the OS has no zoneinfo
 
 	"github.com/tink-crypto/tink-go/v2/aead"
 	"github.com/tink-crypto/tink-go/v2/keyset"
 	"github.com/tink-crypto/tink-go/v2/tink"
+
+	"github.com/ordagrann/ordagrann/central/retention/schedule"
 )
 
-// stockholm is the time zone that wipe periods are counted in.
-var stockholm = mustLoadLocation("Europe/Stockholm")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(fmt.Sprintf("loading time zone %s: %v", name, err))
-	}
-	return loc
-}
-
-// PeriodOf returns the wipe period that t falls in: its ISO week in
-// Europe/Stockholm, such as "2026-W49".
-//
-// TODO: derive the period from the configured wipe schedule. The ISO week
-// only approximates the default Friday 18:00 wipe of recordings older than 48 hours.
+// PeriodOf returns the wipe period of a recording created at t under the
+// default wipe rule (every Friday at 18:00 Europe/Stockholm, recordings 48
+// hours old or older): the instant of the wipe that deletes it, such as
+// "2026-12-11T17:00:00Z". A store configured with another rule passes that
+// rule's schedule.Schedule.PeriodOf to store.Options.PeriodOf instead. Ids
+// of the ISO-week form ("2026-W49") written by earlier versions stay valid
+// period ids, because a period id is only associated data for its key.
 func PeriodOf(t time.Time) string {
-	year, week := t.In(stockholm).ISOWeek()
-	return fmt.Sprintf("%04d-W%02d", year, week)
+	return schedule.Default().PeriodOf(t)
 }
 
 // PeriodKey is an unwrapped period key. It wraps the keys of the recordings

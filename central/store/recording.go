@@ -9,7 +9,6 @@ import (
 
 	"github.com/tink-crypto/tink-go/v2/tink"
 
-	"github.com/ordagrann/ordagrann/central/keys"
 	"github.com/ordagrann/ordagrann/sync/protocol"
 )
 
@@ -122,7 +121,7 @@ func (s *Store) createRecording(ctx context.Context, tx *sql.Tx, box, rec string
 	now := s.now()
 	r := recordingRow{
 		Recording:      Recording{ID: rec, BoxID: box, State: StateRecording, FirstSeen: fromNanos(nanos(now)), ChunksExpected: -1},
-		period:         keys.PeriodOf(now),
+		period:         s.periodOf(now),
 		framesExpected: -1,
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO recordings (id, box_id, period, state, first_seen) VALUES (?, ?, ?, ?, ?)`,

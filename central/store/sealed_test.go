@@ -192,17 +192,17 @@ func TestInterruptedDeletionFinishesOnOpen(t *testing.T) {
 func TestDestroyPeriodKey(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	e.clock.Set(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)) // 2026-W48
+	e.clock.Set(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)) // wiped on Friday 27 November
 	putChunks(t, e.s, "box-1", "rec-old", pcmMono, 1600, 0)
-	e.clock.Set(time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)) // 2026-W49
+	e.clock.Set(time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)) // wiped on Friday 11 December
 	putChunks(t, e.s, "box-1", "rec-new", pcmMono, 1600, 0)
 
 	var wrappedPeriod []byte
-	if err := rawDB(t, e).QueryRow(`SELECT wrapped FROM period_keys WHERE period = '2026-W48'`).Scan(&wrappedPeriod); err != nil {
+	if err := rawDB(t, e).QueryRow(`SELECT wrapped FROM period_keys WHERE period = '2026-11-27T17:00:00Z'`).Scan(&wrappedPeriod); err != nil {
 		t.Fatal(err)
 	}
 
-	ids, err := e.s.DestroyPeriodKey(ctx, "2026-W48", "wipe")
+	ids, err := e.s.DestroyPeriodKey(ctx, "2026-11-27T17:00:00Z", "wipe")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,17 +66,23 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives store events with ids and sizes, never content. Default: slog.Default().
 	Logger *slog.Logger
+	// PeriodOf returns the wipe period of a recording created at the given
+	// time. The period's key wraps the recording's key, and the wipe that
+	// deletes the recording destroys it. Pass the configured schedule's
+	// PeriodOf. Default: keys.PeriodOf, the default Friday 18:00 rule.
+	PeriodOf func(time.Time) string
 }
 
 // Store is the sealed SQLite store. It is safe for concurrent use: writes go
 // through one connection, one transaction at a time, and reads use a pool of
 // read-only connections that see the last committed state.
 type Store struct {
-	write *sql.DB
-	read  *sql.DB
-	keys  *keys.Keys
-	now   func() time.Time
-	log   *slog.Logger
+	write    *sql.DB
+	read     *sql.DB
+	keys     *keys.Keys
+	now      func() time.Time
+	log      *slog.Logger
+	periodOf func(time.Time) string
 
 	mu         sync.Mutex
 	periodKeys map[string]*keys.PeriodKey // by period id
@@ -108,6 +114,7 @@ func Open(path string, k *keys.Keys, opts *Options) (*Store, error) {
 		keys:       k,
 		now:        opts.Now,
 		log:        opts.Logger,
+		periodOf:   opts.PeriodOf,
 		periodKeys: make(map[string]*keys.PeriodKey),
 		recKeys:    make(map[string]tink.AEAD),
 	}
@@ -116,6 +123,9 @@ func Open(path string, k *keys.Keys, opts *Options) (*Store, error) {
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.periodOf == nil {
+		s.periodOf = keys.PeriodOf
 	}
 
 	// SQLite gives the -wal and -shm files the mode of the database file.
@@ -156,7 +166,7 @@ func (s *Store) Close() error {
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
-const schemaVersion = 1
+const schemaVersion = 2
 
 const schema = `
 CREATE TABLE period_keys (
@@ -237,19 +247,32 @@ CREATE TABLE segments (
 	sealed         BLOB NOT NULL
 );
 CREATE INDEX segments_recording ON segments (recording_id, start_ns);
+` + schemaV2
+
+// schemaV2 adds settings that the service keeps across restarts, such as the
+// time of the last wipe run.
+const schemaV2 = `
+CREATE TABLE settings (
+	name  TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
 `
 
-// migrate creates the schema in a new database and rejects one written by
-// another schema version.
+// migrate creates the schema in a new database, upgrades one of an earlier
+// schema version and rejects one written by a later version.
 func migrate(db *sql.DB) error {
 	var version int
 	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
 		return fmt.Errorf("reading schema version: %w", err)
 	}
+	var ddl string
 	switch version {
 	case schemaVersion:
 		return nil
 	case 0:
+		ddl = schema
+	case 1:
+		ddl = schemaV2
 	default:
 		return fmt.Errorf("database has schema version %d, this program knows %d: use the program version that wrote it", version, schemaVersion)
 	}
@@ -259,8 +282,8 @@ func migrate(db *sql.DB) error {
 		return fmt.Errorf("creating schema: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.Exec(schema); err != nil {
-		return fmt.Errorf("creating schema: %w", err)
+	if _, err := tx.Exec(ddl); err != nil {
+		return fmt.Errorf("creating schema version %d from %d: %w", schemaVersion, version, err)
 	}
 	if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
 		return fmt.Errorf("setting schema version: %w", err)

@@ -3,6 +3,7 @@
 //
 //	central init  --data DIR    create the keys; prints the recording public keyset path
 //	central serve [flags]       run the service (see central serve -h)
+//	central audit verify --data DIR   check the access log's hash chain and signatures
 package main
 
 import (
@@ -29,6 +30,7 @@ const usage = `usage: central <command> [flags]
 commands:
   init    create the data directory and keys, print the recording public keyset path
   serve   run the central service
+  audit   check the access log: audit verify --data DIR
 
 Run "central <command> -h" for the flags of a command.
 `
@@ -43,6 +45,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runInit(args[1:], stdout, stderr)
 	case "serve":
 		return runServe(args[1:], stderr)
+	case "audit":
+		return runAudit(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
