@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ordagrann/ordagrann/central/store"
@@ -65,6 +66,9 @@ func (h *handler) serveRecording(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if !h.logAccess(w, r, rec.ID) {
+		return
+	}
 	row := h.recordingRow(rec, jobs)
 	page := recordingPage{
 		Title:      "Inspelning " + row.Start,
@@ -96,6 +100,14 @@ func (h *handler) serveAudio(w http.ResponseWriter, r *http.Request) {
 		h.log.Error("prepare audio failed", "recording_id", rec.ID, "error", err)
 		h.renderError(w, r, http.StatusInternalServerError)
 		return
+	}
+
+	// A player fetches the file in many ranges; only the request that
+	// starts at the beginning counts as one read.
+	if start := r.Header.Get("Range"); start == "" || strings.HasPrefix(start, "bytes=0-") {
+		if !h.logAccess(w, r, rec.ID) {
+			return
+		}
 	}
 
 	// Decoding the first window before the headers go out turns a store
@@ -196,4 +208,19 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 // renderError renders the Swedish error page for status.
 func (h *handler) renderError(w http.ResponseWriter, r *http.Request, status int) {
 	h.render(w, r, status, "error.html", errorPageFor(status))
+}
+
+// logAccess records a read of rec's content. It renders an error page and
+// returns false when the entry cannot be written, so no content is served
+// without its access-log entry.
+func (h *handler) logAccess(w http.ResponseWriter, r *http.Request, rec string) bool {
+	if h.access == nil {
+		return true
+	}
+	if err := h.access(r, "read", rec); err != nil {
+		h.log.Error("access log write failed, content withheld", "recording_id", rec, "error", err)
+		h.renderError(w, r, http.StatusServiceUnavailable)
+		return false
+	}
+	return true
 }

@@ -290,7 +290,13 @@ func recordListMeetings(t *testing.T, ts *testStore) {
 func TestListPageGolden(t *testing.T) {
 	ts := openTestStore(t)
 	recordListMeetings(t, ts)
-	h, _ := newTestHandler(t, ts, &Options{Statuses: listStatuses(), EngineConfigured: true})
+	h, _ := newTestHandler(t, ts, &Options{Statuses: listStatuses(), EngineConfigured: true,
+		WipeTime: func(rec store.Recording) time.Time {
+			if rec.State == store.StateRecording {
+				return time.Time{} // a row without a known wipe time shows a dash
+			}
+			return time.Date(2026, 12, 11, 17, 0, 0, 0, time.UTC)
+		}})
 
 	w := get(t, h, "/")
 
@@ -303,7 +309,13 @@ func TestListPageGolden(t *testing.T) {
 func TestRealStoreListPage(t *testing.T) {
 	ts := openTestStore(t)
 	recordListMeetings(t, ts)
-	h, _ := newTestHandler(t, ts, &Options{Statuses: listStatuses(), EngineConfigured: true})
+	h, _ := newTestHandler(t, ts, &Options{Statuses: listStatuses(), EngineConfigured: true,
+		WipeTime: func(rec store.Recording) time.Time {
+			if rec.State == store.StateRecording {
+				return time.Time{} // a row without a known wipe time shows a dash
+			}
+			return time.Date(2026, 12, 11, 17, 0, 0, 0, time.UTC)
+		}})
 
 	body := get(t, h, "/").Body.String()
 

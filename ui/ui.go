@@ -62,6 +62,14 @@ type Options struct {
 	// EngineHint is the command-line setting that configures an engine,
 	// shown verbatim. Empty means DefaultEngineHint.
 	EngineHint string
+
+	// WipeTime returns when the scheduled wipe deletes a recording. Nil hides the wipe time.
+	WipeTime func(store.Recording) time.Time
+
+	// Access records one access-log entry for a read of a recording's
+	// content (action "read"). When it returns an error the content is not
+	// served. Nil records nothing.
+	Access func(r *http.Request, action, recordingID string) error
 }
 
 //go:embed templates/*.html
@@ -78,6 +86,8 @@ type handler struct {
 	now      func() time.Time
 	loc      *time.Location
 	engine   engineView
+	wipeTime func(store.Recording) time.Time
+	access   func(r *http.Request, action, recordingID string) error
 	pages    map[string]*template.Template
 	static   fs.FS
 	mux      *http.ServeMux
@@ -101,6 +111,8 @@ func New(src Source, opts *Options) (http.Handler, error) {
 		now:      opts.Now,
 		loc:      opts.Location,
 		engine:   engineView{Configured: opts.EngineConfigured, Hint: opts.EngineHint},
+		wipeTime: opts.WipeTime,
+		access:   opts.Access,
 	}
 	if h.log == nil {
 		h.log = slog.Default()

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -698,5 +700,61 @@ func TestPagesLogNoContent(t *testing.T) {
 
 	if strings.Contains(logs.String(), "19121212") {
 		t.Errorf("log contains transcript text:\n%s", logs)
+	}
+}
+
+func TestAccessLoggedOncePerRead(t *testing.T) {
+	src := listSource()
+	recs, _ := src.Recordings(context.Background())
+	var rec store.Recording
+	for _, r := range recs {
+		if hasAudio(r) {
+			rec = r
+			break
+		}
+	}
+	if rec.ID == "" {
+		t.Fatal("list source has no recording with audio")
+	}
+	var mu sync.Mutex
+	var entries []string
+	fail := false
+	h, _ := newTestHandler(t, src, &Options{EngineConfigured: true, Access: func(r *http.Request, action, id string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if fail {
+			return errors.New("audit log unavailable")
+		}
+		entries = append(entries, action+" "+id)
+		return nil
+	}})
+
+	get := func(path, rangeHeader string) int {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.RemoteAddr = "127.0.0.1:5000"
+		req.Host = "127.0.0.1"
+		if rangeHeader != "" {
+			req.Header.Set("Range", rangeHeader)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Code
+	}
+	get("/recordings/"+rec.ID, "")
+	get("/recordings/"+rec.ID+"/audio.wav", "bytes=0-")
+	get("/recordings/"+rec.ID+"/audio.wav", "bytes=4000-")
+	get("/", "")
+
+	want := []string{"read " + rec.ID, "read " + rec.ID}
+	if diff := cmp.Diff(want, entries); diff != "" {
+		t.Errorf("access entries (-want +got):\n%s", diff)
+	}
+
+	fail = true
+	if code := get("/recordings/"+rec.ID, ""); code != http.StatusServiceUnavailable {
+		t.Errorf("recording page with a failing access log = %d, want 503", code)
+	}
+	if code := get("/recordings/"+rec.ID+"/audio.wav", ""); code != http.StatusServiceUnavailable {
+		t.Errorf("audio with a failing access log = %d, want 503", code)
 	}
 }

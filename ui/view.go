@@ -62,7 +62,9 @@ type recordingRow struct {
 	Playable   string // contiguous audio when less than Duration, else empty
 	Chunks     string
 	Progress   string
-	Retrying   bool // some transcription job failed and waits for another attempt
+	Retrying   bool   // some transcription job failed and waits for another attempt
+	Wipe       string // when the scheduled wipe deletes it; empty when unknown
+	WipeISO    string
 }
 
 // boxRow is a box's last status formatted for display.
@@ -121,6 +123,12 @@ func (h *handler) recordingRow(rec store.Recording, jobs []store.Job) recordingR
 	}
 	if !start.IsZero() {
 		row.StartISO = start.UTC().Format(time.RFC3339)
+	}
+	if h.wipeTime != nil {
+		if wipe := h.wipeTime(rec); !wipe.IsZero() {
+			row.Wipe = formatDateTime(wipe, h.now(), h.loc)
+			row.WipeISO = wipe.UTC().Format(time.RFC3339)
+		}
 	}
 	if rec.Format.SampleRate > 0 {
 		row.Duration = formatDuration(framesDuration(rec.FramesReceived, rec.Format.SampleRate))
@@ -299,6 +307,9 @@ func errorPageFor(status int) errorPage {
 	case http.StatusForbidden:
 		page.Title = "Åtkomst nekad"
 		page.Message = "Webbvyn har ännu ingen inloggning och kan därför bara öppnas på centralservern själv, på adressen 127.0.0.1 eller localhost."
+	case http.StatusServiceUnavailable:
+		page.Title = "Inspelningen kan inte visas just nu"
+		page.Message = "Varje visning av en inspelning skrivs i åtkomstloggen, och loggen kunde inte skrivas. Försök igen om en stund. Om felet finns kvar, kontakta IT."
 	case http.StatusMethodNotAllowed:
 		page.Title = "Det går inte att göra här"
 		page.Message = "Sidorna här kan bara visas, inte ändras."

@@ -19,11 +19,13 @@ import (
 	"time"
 
 	"github.com/ordagrann/ordagrann/central/asr"
+	"github.com/ordagrann/ordagrann/central/audit"
 	"github.com/ordagrann/ordagrann/central/broker"
 	"github.com/ordagrann/ordagrann/central/ingest"
 	"github.com/ordagrann/ordagrann/central/keys"
 	"github.com/ordagrann/ordagrann/central/pipeline"
 	"github.com/ordagrann/ordagrann/central/pki"
+	"github.com/ordagrann/ordagrann/central/retention"
 	"github.com/ordagrann/ordagrann/central/store"
 	"github.com/ordagrann/ordagrann/sync/protocol"
 	"github.com/ordagrann/ordagrann/ui"
@@ -63,6 +65,11 @@ type Config struct {
 	// ASRAPIKey is the bearer token for an OpenAI-compatible engine. Never logged.
 	ASRAPIKey string
 
+	// WipeMode is "weekly" (default: every Friday 18:00 Europe/Stockholm,
+	// deleting what is at least 48 hours old) or "rolling" (deleting each
+	// recording at 48 hours sharp).
+	WipeMode string
+
 	Logger *slog.Logger
 }
 
@@ -72,6 +79,8 @@ type Service struct {
 	log      *slog.Logger
 	keys     *keys.Keys
 	store    *store.Store
+	audit    *audit.Log
+	wiper    *retention.Wiper
 	broker   *broker.Broker
 	ingest   *ingest.Ingester
 	pipeline *pipeline.Pipeline
@@ -114,14 +123,21 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		s.Close()
 		return nil, err
 	}
-	go func() {
-		if err := s.pipeline.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			s.log.Error("pipeline stopped", "error", err)
-		}
-	}()
+	s.goRun(ctx, "pipeline", s.pipeline.Run)
+	s.goRun(ctx, "wipe", s.wiper.Run)
+	s.goRun(ctx, "audit signer", s.audit.RunSigner)
 	s.log.Info("central service started", "mqtt_addr", s.broker.Addr().String(), "http_addr", s.httpLn.Addr().String(),
 		"engine", cfg.ASRAPI, "engine_configured", cfg.ASRURL != "")
 	return s, nil
+}
+
+// goRun runs f until ctx ends and logs an error other than cancellation.
+func (s *Service) goRun(ctx context.Context, name string, f func(context.Context) error) {
+	go func() {
+		if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Error("service component stopped", "component", name, "error", err)
+		}
+	}()
 }
 
 func withDefaults(cfg Config) Config {
@@ -153,11 +169,27 @@ func (s *Service) open() error {
 	}
 	s.keys = k
 
-	st, err := store.Open(filepath.Join(s.cfg.DataDir, "central.db"), k, &store.Options{Logger: s.log})
+	sched, err := wipeSchedule(s.cfg.WipeMode)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(filepath.Join(s.cfg.DataDir, "central.db"), k, &store.Options{Logger: s.log, PeriodOf: sched.PeriodOf})
 	if err != nil {
 		return err
 	}
 	s.store = st
+
+	// The audit log has its own file because it outlives the content it records.
+	al, err := audit.Open(filepath.Join(s.cfg.DataDir, "audit.db"), s.cfg.DataDir, &audit.Options{Logger: s.log})
+	if err != nil {
+		return err
+	}
+	s.audit = al
+	w, err := retention.New(st, &retention.Options{Schedule: &sched, Audit: al, Logger: s.log})
+	if err != nil {
+		return err
+	}
+	s.wiper = w
 
 	var engine asr.Engine
 	if s.cfg.ASRURL != "" {
@@ -202,7 +234,7 @@ func (s *Service) startMQTT() error {
 	}
 	s.broker = b
 
-	in, err := ingest.New(b, s.store, &ingest.Options{
+	in, err := ingest.New(b, auditedStore{Store: s.store, audit: s.audit, log: s.log}, &ingest.Options{
 		Decrypter: s.keys.HybridDecrypt(),
 		Verifier:  s.verifierFunc(),
 		Notify:    s.pipeline.Notify,
@@ -274,6 +306,8 @@ func (s *Service) startHTTP() error {
 		Statuses:         s.ingest,
 		EngineConfigured: s.cfg.ASRURL != "",
 		EngineHint:       "--asr-url http://värd:port --asr-api whisper-server (eller --asr-api openai)",
+		WipeTime:         s.wiper.WipeTime,
+		Access:           s.logWebAccess,
 		Logger:           s.log,
 	})
 	if err != nil {
@@ -389,5 +423,11 @@ func (s *Service) Close() error {
 	if s.store != nil {
 		errs = append(errs, s.store.Close())
 	}
+	if s.audit != nil {
+		errs = append(errs, s.audit.Close())
+	}
 	return errors.Join(errs...)
 }
+
+// Audit returns the service's access log, for tests.
+func (s *Service) Audit() *audit.Log { return s.audit }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ordagrann/ordagrann/central/audit"
 	"github.com/ordagrann/ordagrann/central/store"
 	"github.com/ordagrann/ordagrann/firmware/spool"
 	"github.com/ordagrann/ordagrann/hal"
@@ -118,6 +119,20 @@ func TestWithdrawDeletesOnBothSides(t *testing.T) {
 	})
 	if _, _, err := c.svc.Store().ReadAudio(context.Background(), rec.ID, 0, 16000); !errors.Is(err, store.ErrDeleted) {
 		t.Errorf("ReadAudio after withdrawal = %v, want ErrDeleted", err)
+	}
+
+	entries, err := c.svc.Audit().Query(context.Background(), audit.Filter{RecordingID: rec.ID, Actions: []audit.Action{audit.ActionWithdraw}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Role != audit.RoleClient || entries[0].BoxID != "room-1" {
+		t.Errorf("access log withdrawal entries = %+v, want one by the client on room-1", entries)
+	}
+
+	// The access log must verify once the service has stopped and signed its head.
+	c.stop()
+	if out := f.cli(t, "central", "audit", "verify", "--data", f.dataDir); !strings.Contains(strings.ToLower(out), "intact") && !strings.Contains(strings.ToLower(out), "ok") {
+		t.Errorf("central audit verify output %q does not report an intact log", out)
 	}
 }
 
