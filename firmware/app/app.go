@@ -20,6 +20,7 @@ import (
 	"github.com/ordagrann/ordagrann/firmware/session"
 	"github.com/ordagrann/ordagrann/firmware/spool"
 	"github.com/ordagrann/ordagrann/hal"
+	"github.com/ordagrann/ordagrann/hal/malgomic"
 	"github.com/ordagrann/ordagrann/hal/sim"
 	"github.com/ordagrann/ordagrann/sync/chunkcrypt"
 	"github.com/ordagrann/ordagrann/sync/protocol"
@@ -42,9 +43,11 @@ type Config struct {
 	Board string
 
 	// Microphone replaces the board's microphone, e.g. a WAV file player.
-	// Nil with the sim board means the default sound card, which this
-	// build cannot open yet.
+	// Nil means the sound card named by SoundCard.
 	Microphone hal.Microphone
+	// SoundCard selects the capture device whose name contains this text.
+	// Empty means the system default.
+	SoundCard string
 
 	// ControlSocket, when set, serves the simulated board's control
 	// protocol on a Unix socket at this path.
@@ -123,12 +126,20 @@ func (b *Box) open() error {
 	b.board = sim.NewBoard(&sim.Options{Logger: b.log})
 	mic := b.cfg.Microphone
 	if mic == nil {
-		// TODO: open the board's sound card through hal/malgomic when no WAV file is given.
-		return errors.New("no microphone: pass a WAV file with --wav; the sound-card microphone is not wired into the box yet")
+		// A box without a working microphone still starts, in the fault
+		// state, so the LED shows that nothing can be recorded.
+		card, err := malgomic.Open(&malgomic.Options{Format: profile.Format(), Device: b.cfg.SoundCard, Logger: b.log})
+		if err != nil {
+			b.log.Error("sound card unavailable, box stays in fault state", "error", err)
+		} else {
+			mic = card
+		}
 	}
-	if got, want := mic.Format(), profile.Format(); got != want {
-		return fmt.Errorf("microphone delivers %d Hz with %d channels, board %s needs %d Hz with %d channels",
-			got.SampleRate, got.Channels, profile.Name, want.SampleRate, want.Channels)
+	if mic != nil {
+		if got, want := mic.Format(), profile.Format(); got != want {
+			return fmt.Errorf("microphone delivers %d Hz with %d channels, board %s needs %d Hz with %d channels",
+				got.SampleRate, got.Channels, profile.Name, want.SampleRate, want.Channels)
+		}
 	}
 
 	spoolPath := b.cfg.SpoolPath

@@ -283,3 +283,29 @@ func (g *gatedMic) Read(buf []int16) (int, error) {
 	g.mu.Unlock()
 	return n, err
 }
+
+// TestBoxWithoutMicrophoneFaults starts a box with no WAV file on a machine
+// with no sound card: it must come up in the fault state and start nothing.
+func TestBoxWithoutMicrophoneFaults(t *testing.T) {
+	f := newFleet(t)
+	c := f.startCentral(t, "")
+	bx := f.startBox(t, nil)
+
+	waitLED(t, bx, hal.LEDFault)
+	if reason := bx.b.Session().FaultReason(); !strings.Contains(reason, "microphone") {
+		t.Errorf("fault reason = %q, want it to name the microphone", reason)
+	}
+	uid, _ := hexBytes(badgeUID)
+	if err := bx.b.Board().TapBadge(uid); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the box to report its fault to the central service", func() (bool, error) {
+		st, ok := c.svc.Statuses()["room-1"]
+		return ok && st.State == "fault", nil
+	})
+	for _, ch := range bx.b.Board().LEDHistory() {
+		if ch.State == hal.LEDConsentWaiting || ch.State == hal.LEDRecording {
+			t.Errorf("a faulted box showed %s", ch.State)
+		}
+	}
+}

@@ -181,7 +181,11 @@ func (f *fleet) startBox(t *testing.T, mic hal.Microphone) *box {
 	t.Helper()
 	logger, buf := newLogger(t, "box")
 	ctx, cancel := context.WithCancel(context.Background())
-	b, err := app.Start(ctx, app.Config{EnrollmentDir: f.boxDir, Microphone: mic, AckTimeout: 2 * time.Second, Logger: logger})
+	cfg := app.Config{EnrollmentDir: f.boxDir, AckTimeout: 2 * time.Second, Logger: logger}
+	if mic != nil {
+		cfg.Microphone = mic
+	}
+	b, err := app.Start(ctx, cfg)
 	if err != nil {
 		cancel()
 		t.Fatalf("starting box: %v\n%s", err, buf.String())
