@@ -62,6 +62,7 @@ func runBox(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.SpoolPath, "spool", "", "spool database path (default: spool.db in the enrollment directory)")
 	fs.StringVar(&cfg.Board, "board", "", "board profile, overriding the signed configuration (this build: sim)")
 	fs.StringVar(&cfg.ControlSocket, "control", "", "serve the simulated board's control protocol on this Unix socket")
+	fs.StringVar(&cfg.SoundCard, "sound-card", "", "capture device whose name contains this text, when no --wav is given (default: the system default)")
 	wav := fs.String("wav", "", "play this 16-bit PCM WAV file as the microphone (resampled to 16 kHz)")
 	fast := fs.Bool("fast", false, "play the WAV file as fast as possible instead of in real time")
 	atEnd := fs.String("wav-end", "silence", "what the WAV microphone does at the end of the file: eof, loop or silence")
