@@ -19,12 +19,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordagrann/ordagrann/internal/centralsvc"
 	"github.com/ordagrann/ordagrann/central/store"
 	"github.com/ordagrann/ordagrann/firmware/app"
 	"github.com/ordagrann/ordagrann/hal"
 	"github.com/ordagrann/ordagrann/hal/sim"
 	"github.com/ordagrann/ordagrann/internal/audio"
+	"github.com/ordagrann/ordagrann/internal/centralsvc"
 )
 
 const badgeUID = "04a1b2c3"
