@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -74,4 +75,19 @@ func isLoopbackRemote(remoteAddr string) bool {
 		return false
 	}
 	return ap.Addr().Unmap().IsLoopback()
+}
+
+// LoopbackOnly wraps next so that it answers 403 unless the request comes
+// from a loopback address and its Host header names a loopback host. The
+// Host check stops DNS rebinding: a page on another site cannot make a
+// browser on this machine read the response. Other handlers served beside
+// the view, such as a JSON API, use it to get the view's own rule.
+func LoopbackOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isLoopbackRemote(r.RemoteAddr) || !isLoopbackHostHeader(r.Host) {
+			http.Error(w, "forbidden: loopback only", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

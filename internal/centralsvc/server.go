@@ -315,7 +315,7 @@ func (s *Service) startHTTP() error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", h)
-	mux.HandleFunc("GET /api/v1/recordings", s.serveRecordingsJSON)
+	mux.Handle("GET /api/v1/recordings", ui.LoopbackOnly(http.HandlerFunc(s.serveRecordingsJSON)))
 
 	ln, err := net.Listen("tcp", s.cfg.HTTPAddr)
 	if err != nil {

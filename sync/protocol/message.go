@@ -109,8 +109,11 @@ func (f AudioFormat) Validate() error {
 	if f.Codec != CodecFLAC && f.Codec != CodecPCM {
 		return fmt.Errorf("unsupported codec %q: use %q or %q", f.Codec, CodecFLAC, CodecPCM)
 	}
-	if f.SampleRate < 8000 || f.SampleRate > 48000 {
-		return fmt.Errorf("invalid sample rate %d Hz: use 8000 to 48000", f.SampleRate)
+	switch f.SampleRate {
+	case 8000, 16000, 32000, 48000:
+		// The rates voice activity detection works at, so every recording can be cut for transcription.
+	default:
+		return fmt.Errorf("unsupported sample rate %d Hz: use 8000, 16000, 32000 or 48000", f.SampleRate)
 	}
 	if f.Channels < 1 || f.Channels > MaxChannels {
 		return fmt.Errorf("invalid channel count %d: use 1 to %d", f.Channels, MaxChannels)
@@ -149,6 +152,9 @@ func (e Event) validate() error {
 	if e.At.IsZero() {
 		return errors.New("missing event time")
 	}
+	if e.At.Before(minTime) || e.At.After(maxTime) {
+		return fmt.Errorf("event time %s outside %d to %d: check the box clock", e.At.Format(time.RFC3339), minTime.Year(), maxTime.Year())
+	}
 	if e.Type == EventConsent {
 		if e.Start == nil {
 			return errors.New("consent event without start info")
@@ -177,6 +183,19 @@ const (
 	StateOffline   BoxState = "offline" // only in the last will
 )
 
+// Event and status times outside this range are rejected: they come from a
+// box clock that was never set, or they overflow time arithmetic.
+var (
+	minTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// Limits of a status message's free-text fields, in bytes.
+const (
+	MaxFaultLength    = 200
+	MaxFirmwareLength = 64
+)
+
 // Status is a box's retained status message.
 type Status struct {
 	V        int       `json:"v"`
@@ -193,13 +212,39 @@ func EncodeStatus(s Status) ([]byte, error) {
 	return json.Marshal(s)
 }
 
-// DecodeStatus decodes a status message.
+// DecodeStatus decodes and validates a status message.
 func DecodeStatus(b []byte) (Status, error) {
 	var s Status
 	if err := decodeJSON(b, &s); err != nil {
 		return Status{}, fmt.Errorf("status: %w", err)
 	}
+	if err := s.validate(); err != nil {
+		return Status{}, fmt.Errorf("status: %w: %w", ErrMalformed, err)
+	}
 	return s, nil
+}
+
+func (s Status) validate() error {
+	switch s.State {
+	case StateIdle, StateConsent, StateRecording, StatePaused, StateSending, StateFault, StateOffline:
+	default:
+		return fmt.Errorf("unknown state %q", s.State)
+	}
+	if s.Spooled < 0 {
+		return fmt.Errorf("negative spool count %d", s.Spooled)
+	}
+	if len(s.Fault) > MaxFaultLength || len(s.Firmware) > MaxFirmwareLength {
+		return fmt.Errorf("fault or firmware text longer than %d or %d bytes", MaxFaultLength, MaxFirmwareLength)
+	}
+	for _, r := range s.Fault + s.Firmware {
+		if r < 0x20 || r == 0x7f {
+			return errors.New("control character in fault or firmware text")
+		}
+	}
+	if !s.At.IsZero() && (s.At.Before(minTime) || s.At.After(maxTime)) {
+		return fmt.Errorf("status time %s outside %d to %d", s.At.Format(time.RFC3339), minTime.Year(), maxTime.Year())
+	}
+	return nil
 }
 
 // Range is an inclusive range of sequence numbers, encoded as [first, last].

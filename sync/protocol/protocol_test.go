@@ -200,3 +200,40 @@ func FuzzDecode(f *testing.F) {
 		ParseTopic(string(b))
 	})
 }
+
+func TestDecodeStatusRejects(t *testing.T) {
+	long := string(bytes.Repeat([]byte("x"), MaxFaultLength+1))
+	tests := []struct{ name, in string }{
+		{"unknown_state", `{"v":1,"state":"exploding","at":"2026-12-04T10:00:00Z","spooled":0}`},
+		{"negative_spool", `{"v":1,"state":"idle","at":"2026-12-04T10:00:00Z","spooled":-5}`},
+		{"long_fault", `{"v":1,"state":"fault","at":"2026-12-04T10:00:00Z","spooled":0,"fault":"` + long + `"}`},
+		{"control_char", `{"v":1,"state":"fault","at":"2026-12-04T10:00:00Z","spooled":0,"fault":"a\u001bb"}`},
+		{"far_future", `{"v":1,"state":"idle","at":"9999-12-04T10:00:00Z","spooled":0}`},
+	}
+	for _, tt := range tests {
+		if _, err := DecodeStatus([]byte(tt.in)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: DecodeStatus = %v, want ErrMalformed", tt.name, err)
+		}
+	}
+	if _, err := DecodeStatus([]byte(`{"v":1,"state":"fault","at":"2026-12-04T10:00:00Z","spooled":3,"fault":"no microphone"}`)); err != nil {
+		t.Errorf("DecodeStatus(valid fault) = %v", err)
+	}
+}
+
+func TestEventTimeRange(t *testing.T) {
+	for _, at := range []string{"1970-01-01T00:00:01Z", "2262-04-12T00:00:00Z", "9999-01-01T00:00:00Z"} {
+		in := `{"v":1,"seq":1,"type":"pause","at":"` + at + `"}`
+		if _, err := DecodeEvent([]byte(in)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("DecodeEvent(at %s) = %v, want ErrMalformed", at, err)
+		}
+	}
+}
+
+func TestAudioFormatRates(t *testing.T) {
+	for rate, ok := range map[int]bool{8000: true, 16000: true, 32000: true, 48000: true, 44100: false, 22050: false, 12000: false} {
+		err := AudioFormat{Codec: CodecFLAC, SampleRate: rate, Channels: 1, Bits: 16}.Validate()
+		if (err == nil) != ok {
+			t.Errorf("Validate(rate %d) = %v, want ok=%v", rate, err, ok)
+		}
+	}
+}
