@@ -14,8 +14,8 @@ import (
 // Defaults for ButtonOptions.
 const (
 	// DefaultDebounce is how long a button's level must stay unchanged
-	// before a press or release counts; contact bounce of tactile switches
-	// lasts a few milliseconds.
+	// before a press or release counts. Contact bounce of tactile switches
+	// typically lasts a few milliseconds.
 	DefaultDebounce = 20 * time.Millisecond
 	// idleWait bounds each wait for an edge, so Close is noticed even if
 	// the driver does not interrupt WaitForEdge.

@@ -12,13 +12,13 @@ import (
 
 // OpenOptions configure Open. Zero fields mean the defaults.
 type OpenOptions struct {
-	// WAV is the file the simulated microphone plays; required for DriverSimWAV.
+	// WAV is the file the simulated microphone plays, required for DriverSimWAV.
 	WAV string
 	// WAVOptions are passed to the simulated microphone; nil plays in real
 	// time on the system clock. Its SampleRate and Channels are set from the profile.
 	WAVOptions *sim.WAVOptions
-	// SoundDevice selects the sound card by part of its name for DriverMalgo;
-	// empty means the default capture device.
+	// SoundDevice selects the sound card by part of its name for
+	// DriverMalgo. Empty means the default capture device.
 	SoundDevice string
 	Logger      *slog.Logger // default slog.Default()
 }
@@ -30,7 +30,7 @@ type Devices struct {
 	Reader     hal.BadgeReader
 	Microphone hal.Microphone
 	// Sim is the simulated board when the profile uses DriverSim, for its
-	// terminal and control socket; nil on real hardware.
+	// terminal and control socket. It is nil on real hardware.
 	Sim *sim.Board
 }
 

@@ -16,7 +16,7 @@
 // the box daemon. A recording in progress when the fault happens is closed
 // with an interrupted event, and what was spooled of it is still sent.
 //
-// An unknown badge blinks the LED once and changes nothing; while audio is
+// An unknown badge blinks the LED once and changes nothing. While audio is
 // being recorded it does not touch the LED at all. Any known badge stops a
 // recording, not only the one that started it, so a colleague can stop a
 // meeting that the caseworker left running.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"os"
@@ -274,6 +275,7 @@ type rigOptions struct {
 	journal    Journal      // default: a testJournal
 	ledFailsOn hal.LEDState // the LED fails to show this state; LEDOff never fails
 	noMic      bool
+	mic        hal.Microphone    // replaces the WAV microphone when set
 	badges     map[string]string // default testBadges
 	channels   int               // microphone channels; default the file\'s
 }
@@ -316,6 +318,9 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	}
 
 	var micDev hal.Microphone = mic
+	if o.mic != nil {
+		micDev = o.mic
+	}
 	if o.noMic {
 		micDev = nil
 	}
@@ -564,4 +569,24 @@ func (r *rig) waitLog(msg string, n int) {
 			r.t.Fatalf("log message %q seen %d times, want %d", msg, r.logs.count(msg), n)
 		}
 	}
+}
+
+// handMic is a microphone whose Read returns only what the test feeds it.
+// Like a device that returns what it has after Stop, its Read is not
+// interrupted by Stop.
+type handMic struct {
+	feed chan []int16
+}
+
+func (m *handMic) Format() hal.AudioFormat { return hal.AudioFormat{SampleRate: 16000, Channels: 1} }
+func (m *handMic) Start() error            { return nil }
+func (m *handMic) Stop() error             { return nil }
+func (m *handMic) Close() error            { return nil }
+
+func (m *handMic) Read(buf []int16) (int, error) {
+	samples, ok := <-m.feed
+	if !ok {
+		return 0, io.EOF
+	}
+	return copy(buf, samples), nil
 }

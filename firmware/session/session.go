@@ -739,10 +739,12 @@ func (s *Session) shutdown() error {
 	return nil
 }
 
+// enterIdle shows the idle LED before reporting the state, so an observer
+// of OnState finds the LED already matching.
 func (s *Session) enterIdle() {
 	s.sendingID = ""
-	s.setState(protocol.StateIdle)
 	_ = s.showLED(hal.LEDIdle)
+	s.setState(protocol.StateIdle)
 }
 
 func (s *Session) enterFault(reason string, cause error) {
@@ -755,8 +757,8 @@ func (s *Session) enterFault(reason string, cause error) {
 	} else {
 		s.log.Error("session fault", "reason", reason)
 	}
-	s.setState(protocol.StateFault)
 	_ = s.showLED(hal.LEDFault)
+	s.setState(protocol.StateFault)
 }
 
 func (s *Session) setState(st protocol.BoxState) {

@@ -722,3 +722,49 @@ func TestRecoverInterruptedListError(t *testing.T) {
 		t.Error("RecoverInterrupted() = nil error, want the list error")
 	}
 }
+
+// TestNoWriteAfterGateCloses feeds audio that a Read returns after the
+// pause closed the gate: it must not reach the recorder.
+func TestNoWriteAfterGateCloses(t *testing.T) {
+	mic := &handMic{feed: make(chan []int16)}
+	r := newRig(t, rigOptions{mic: mic})
+	t.Cleanup(func() { close(mic.feed) }) // runs before the rig's cleanup and ends a blocked Read
+
+	samples := make([]int16, 1600)
+	feed := func() {
+		t.Helper()
+		select {
+		case mic.feed <- samples:
+		case <-r.ctx.Done():
+			t.Fatal("the capture goroutine stopped reading")
+		}
+	}
+
+	r.do(r.board.TapBadge(badgeAnna))
+	r.waitLED(hal.LEDConsentWaiting)
+	r.do(r.board.PressGreen())
+	r.waitState(protocol.StateRecording)
+	feed()
+	feed()
+	if err := r.recorder(0).waitFrames(r.ctx, 3200); err != nil {
+		t.Fatal(err)
+	}
+	r.waitLED(hal.LEDRecording)
+
+	r.do(r.board.PressRed())
+	r.waitLED(hal.LEDPaused)
+	feed() // returned by a Read that was blocked during the pause
+	r.waitState(protocol.StatePaused)
+
+	rec := r.recorder(0)
+	if diff := cmp.Diff([]hal.LEDState{hal.LEDConsentGiven, hal.LEDRecording}, rec.writes()); diff != "" {
+		t.Errorf("LED seen by each Write (-want +got):\n%s", diff)
+	}
+	if got := rec.Frames(); got != 3200 {
+		t.Errorf("frames recorded = %d, want 3200", got)
+	}
+	events := r.journal.eventsOf("rec-1")
+	if got := events[len(events)-1]; got.Type != protocol.EventPause || got.Frame != 3200 {
+		t.Errorf("last event = %s at frame %d, want pause at frame 3200", got.Type, got.Frame)
+	}
+}

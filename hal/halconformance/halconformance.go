@@ -1,7 +1,7 @@
 // Package halconformance checks that a hal driver keeps the contracts the
 // firmware relies on, in the style of testing/slogtest. Driver tests call
-// its functions with a way to open the device; the simulated board and the
-// real drivers pass the same checks.
+// its functions with a function that opens the device. The simulated
+// board and the real drivers run the same checks.
 package halconformance
 
 import (

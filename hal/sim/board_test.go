@@ -391,3 +391,21 @@ func TestControlSocketReplacesStale(t *testing.T) {
 		t.Errorf("reply = %q, %v, want \"led=off\\n\"", reply, err)
 	}
 }
+
+// FuzzCommand checks that no control line panics the board and that every
+// reply is one line.
+func FuzzCommand(f *testing.F) {
+	for _, seed := range []string{"g", "R", "badge 04a1b2c3", "b zz", "state", "help", "", "badge 04a1 extra", "\x00\xff"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		b := NewBoard(&Options{Logger: slog.New(slog.DiscardHandler)})
+		reply := b.Command(line)
+		if strings.ContainsAny(reply, "\n\r") {
+			t.Errorf("Command(%q) = %q, want one line", line, reply)
+		}
+		if reply != "" && reply != "ok" && !strings.HasPrefix(reply, "error: ") && !strings.HasPrefix(reply, "led=") && reply != helpReply {
+			t.Errorf("Command(%q) = %q, want ok, led=…, help or error: …", line, reply)
+		}
+	})
+}
