@@ -63,6 +63,12 @@ type Options struct {
 	// shown verbatim. Empty means DefaultEngineHint.
 	EngineHint string
 
+	// Auth checks sign-in. When set, every page except the sign-in pages
+	// and static files needs a session that passed password and TOTP, and
+	// every request other than GET and HEAD needs the session's CSRF
+	// token. Nil serves the pages without sign-in, to loopback only.
+	Auth Authenticator
+
 	// WipeTime returns when the scheduled wipe deletes a recording. Nil hides the wipe time.
 	WipeTime func(store.Recording) time.Time
 
@@ -93,6 +99,8 @@ type handler struct {
 	mux      *http.ServeMux
 
 	rejectLog logLimiter // rejected non-loopback requests
+
+	auth *authState // nil without sign-in
 }
 
 // New returns the web view over src.
@@ -146,6 +154,11 @@ func New(src Source, opts *Options) (http.Handler, error) {
 	h.mux.HandleFunc("/recordings/{id}/audio.wav", h.serveAudio)
 	h.mux.HandleFunc("/static/{name}", h.serveStatic)
 	h.mux.HandleFunc("/", h.serveNotFound)
+	if opts.Auth != nil {
+		if err := h.initAuth(opts.Auth); err != nil {
+			return nil, err
+		}
+	}
 	return h, nil
 }
 
@@ -174,6 +187,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.log.Warn("rejected non-loopback request", "remote_addr", r.RemoteAddr, "host", r.Host, "suppressed", suppressed)
 		}
 		h.renderError(w, r, http.StatusForbidden)
+		return
+	}
+	if h.auth != nil {
+		h.serveWithAuth(w, r)
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
