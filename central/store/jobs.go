@@ -340,3 +340,16 @@ func (s *Store) Segments(ctx context.Context, rec string) ([]Segment, error) {
 	}
 	return out, nil
 }
+
+// SegmentCount returns how many transcript segments rec has, without
+// opening any of them.
+func (s *Store) SegmentCount(ctx context.Context, rec string) (int, error) {
+	if _, err := liveRecording(ctx, s.read, rec); err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM segments WHERE recording_id = ?`, rec).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting segments of recording %s: %w", rec, err)
+	}
+	return n, nil
+}

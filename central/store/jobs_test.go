@@ -96,6 +96,9 @@ func TestJobQueueSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if n, err := e.s.SegmentCount(ctx, "rec-1"); err != nil || n != len(segs) {
+		t.Errorf("SegmentCount = %d, %v, want %d", n, err, len(segs))
+	}
 	wantSegs := []Segment{segs[1], segs[0]}
 	for i := range wantSegs {
 		wantSegs[i].RecordingID, wantSegs[i].JobID = "rec-1", first.ID

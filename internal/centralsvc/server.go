@@ -160,8 +160,11 @@ func (s *Service) open() error {
 	if s.cfg.DataDir == "" {
 		return errors.New("missing data directory: set --data")
 	}
-	if err := os.MkdirAll(s.cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("creating data directory: %w", err)
+	// Serving never creates keys: a mistyped --data or a restore without
+	// its key files would otherwise start a new service whose key no
+	// enrolled box uses, and every chunk would be rejected.
+	if _, err := os.Stat(filepath.Join(s.cfg.DataDir, keys.MasterKeyFile)); err != nil {
+		return fmt.Errorf("data directory %s has no master key (%s): create it with `central init --data %s`, or point --data at the directory central init created", s.cfg.DataDir, keys.MasterKeyFile, s.cfg.DataDir)
 	}
 	k, err := keys.Open(s.cfg.DataDir, &keys.Options{Logger: s.log})
 	if err != nil {
@@ -364,14 +367,14 @@ func (s *Service) Summaries(ctx context.Context) ([]RecordingSummary, error) {
 				done++
 			}
 		}
-		segs, err := s.store.Segments(ctx, r.ID)
+		segs, err := s.store.SegmentCount(ctx, r.ID)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, RecordingSummary{
 			ID: r.ID, BoxID: r.BoxID, State: string(r.State), Complete: r.Complete,
 			ChunksReceived: r.ChunksReceived, ChunksExpected: r.ChunksExpected, Frames: r.FramesReceived,
-			JobsTotal: len(jobs), JobsDone: done, Segments: len(segs),
+			JobsTotal: len(jobs), JobsDone: done, Segments: segs,
 		})
 	}
 	return out, nil
@@ -386,6 +389,7 @@ func (s *Service) serveRecordingsJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	json.NewEncoder(w).Encode(sums)
 }
 
