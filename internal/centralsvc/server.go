@@ -232,9 +232,6 @@ func (s *Service) startMQTT() error {
 	if err != nil {
 		return err
 	}
-	if err := b.Start(); err != nil {
-		return err
-	}
 	s.broker = b
 
 	in, err := ingest.New(b, auditedStore{Store: s.store, audit: s.audit, log: s.log}, &ingest.Options{
@@ -250,7 +247,10 @@ func (s *Service) startMQTT() error {
 		return err
 	}
 	s.ingest = in
-	return nil
+
+	// Ingest subscribes before the listener opens, so no box publishes
+	// into a broker that nobody reads.
+	return b.Start()
 }
 
 func (s *Service) mqttTLS() (*tls.Config, error) {

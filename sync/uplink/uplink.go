@@ -78,10 +78,11 @@ type Client struct {
 	log    *slog.Logger
 	mqtt   mqtt.Client
 
-	wake      chan struct{}
-	connected chan struct{}
-	lost      chan struct{}
-	acks      chan protocol.Ack
+	wake         chan struct{}
+	connected    chan struct{}
+	lost         chan struct{} // to the sender loop
+	disconnected chan struct{} // to the connect loop
+	acks         chan protocol.Ack
 
 	mu     sync.Mutex
 	status protocol.Status
@@ -119,15 +120,16 @@ func New(boxID string, outbox Outbox, opts *Options) (*Client, error) {
 	}
 
 	c := &Client{
-		boxID:     boxID,
-		outbox:    outbox,
-		opts:      o,
-		log:       o.Logger.With("box_id", boxID),
-		wake:      make(chan struct{}, 1),
-		connected: make(chan struct{}, 1),
-		lost:      make(chan struct{}, 1),
-		acks:      make(chan protocol.Ack, 256),
-		status:    protocol.Status{State: protocol.StateIdle},
+		boxID:        boxID,
+		outbox:       outbox,
+		opts:         o,
+		log:          o.Logger.With("box_id", boxID),
+		wake:         make(chan struct{}, 1),
+		connected:    make(chan struct{}, 1),
+		lost:         make(chan struct{}, 1),
+		disconnected: make(chan struct{}, 1),
+		acks:         make(chan protocol.Ack, 256),
+		status:       protocol.Status{State: protocol.StateIdle},
 	}
 
 	will, err := protocol.EncodeStatus(protocol.Status{State: protocol.StateOffline, At: time.Now().UTC()})
@@ -140,10 +142,11 @@ func New(boxID string, outbox Outbox, opts *Options) (*Client, error) {
 		SetUsername(boxID).
 		SetCleanSession(true).
 		SetOrderMatters(false).
-		SetAutoReconnect(true).
-		SetConnectRetry(true).
-		SetConnectRetryInterval(time.Second).
-		SetMaxReconnectInterval(o.MaxReconnectInterval).
+		// connectLoop reconnects, so that every failed attempt is logged
+		// with its cause; paho's own retry hides the errors.
+		SetAutoReconnect(false).
+		SetConnectRetry(false).
+		SetConnectTimeout(30*time.Second).
 		SetKeepAlive(30*time.Second).
 		SetBinaryWill(protocol.StatusTopic(boxID), will, 1, true).
 		SetOnConnectHandler(c.onConnect).
@@ -220,7 +223,10 @@ func (c *Client) onConnect(cl mqtt.Client) {
 	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		c.log.Error("mqtt subscribe failed", "error", tok.Error())
 		// Without the ack subscription nothing can ever be deleted; reconnect and try again.
-		go cl.Disconnect(0)
+		go func() {
+			cl.Disconnect(0)
+			signal(c.disconnected)
+		}()
 		return
 	}
 	c.publishStatus()
@@ -232,9 +238,57 @@ func (c *Client) onConnect(cl mqtt.Client) {
 
 func (c *Client) onLost(_ mqtt.Client, err error) {
 	c.log.Warn("mqtt connection lost", "error", err)
+	signal(c.lost)
+	signal(c.disconnected)
+}
+
+// signal wakes the reader of ch without blocking.
+func signal(ch chan struct{}) {
 	select {
-	case c.lost <- struct{}{}:
+	case ch <- struct{}{}:
 	default:
+	}
+}
+
+// connectLoop connects, and reconnects after every loss, with exponential
+// backoff up to MaxReconnectInterval. Each failed attempt is logged with
+// its cause (the first one, then every tenth), because a box that cannot
+// reach its broker must say why: a wrong CA, a refused connection, a
+// rejected certificate.
+func (c *Client) connectLoop(ctx context.Context) {
+	backoff := time.Second
+	failures := 0
+	for ctx.Err() == nil {
+		tok := c.mqtt.Connect()
+		err := tok.Error()
+		if !tok.WaitTimeout(35 * time.Second) {
+			err = errors.New("connect timed out after 35s")
+		} else {
+			err = tok.Error()
+		}
+		if err == nil {
+			if failures > 0 {
+				c.log.Info("mqtt connected after failed attempts", "attempts", failures)
+			}
+			failures, backoff = 0, time.Second
+			select {
+			case <-ctx.Done():
+				return
+			case <-c.disconnected:
+			}
+			continue
+		}
+
+		failures++
+		if failures == 1 || failures%10 == 0 {
+			c.log.Warn("mqtt connect failed, retrying", "broker", c.opts.Broker, "error", err, "attempts", failures, "retry_in", backoff.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, c.opts.MaxReconnectInterval)
 	}
 }
 
@@ -268,7 +322,7 @@ func (c *Client) onMessage(_ mqtt.Client, m mqtt.Message) {
 // Run connects and sends until ctx ends, then disconnects. It returns
 // only ctx's error; connection failures are retried with backoff.
 func (c *Client) Run(ctx context.Context) error {
-	c.mqtt.Connect() // with ConnectRetry the token completes only once connected; onConnect reports it
+	go c.connectLoop(ctx)
 
 	s := sender{c: c, inflight: map[itemKey]time.Time{}}
 	tick := time.NewTicker(c.opts.AckTimeout / 4)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -103,12 +104,8 @@ func startBroker(t *testing.T, addr string, c *central) *mochi.Server {
 	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.AddListener(listeners.NewTCP(listeners.Config{ID: "t", Address: addr})); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Serve(); err != nil {
-		t.Fatal(err)
-	}
+	// The ack side subscribes before the listener opens, so a box that
+	// reconnects at once never publishes into a broker with no subscriber.
 	err := srv.Subscribe(protocol.AllUplinkFilter, 1, func(_ *mochi.Client, _ packets.Subscription, pk packets.Packet) {
 		top, err := protocol.ParseTopic(pk.TopicName)
 		if err != nil || top.Kind == protocol.KindStatus {
@@ -136,6 +133,12 @@ func startBroker(t *testing.T, addr string, c *central) *mochi.Server {
 		srv.Publish(protocol.AckTopic(top.BoxID), b, false, 1)
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.AddListener(listeners.NewTCP(listeners.Config{ID: "t", Address: addr})); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Serve(); err != nil {
 		t.Fatal(err)
 	}
 	return srv
@@ -290,4 +293,48 @@ func TestNewRejectsPlainTCPOffLoopback(t *testing.T) {
 			t.Errorf("New(broker %q) error = %v, want ok=%v", tt.broker, err, tt.ok)
 		}
 	}
+}
+
+func TestUplinkLogsConnectFailure(t *testing.T) {
+	addr := freeAddr(t) // nothing listens here
+	var logs safeBuffer
+	client, err := uplink.New("room-1", &memOutbox{}, &uplink.Options{
+		Broker: "tcp://" + addr, MaxReconnectInterval: 100 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- client.Run(ctx) }()
+	waitFor(t, "a logged connect failure", func() bool {
+		s := logs.String()
+		return strings.Contains(s, "mqtt connect failed") && strings.Contains(s, "connection refused")
+	})
+
+	// The broker appears; the client connects without a restart.
+	c := &central{received: map[uint64]int{}}
+	srv := startBroker(t, addr, c)
+	defer srv.Close()
+	waitFor(t, "connect after failures", func() bool { return strings.Contains(logs.String(), "mqtt connected after failed attempts") })
+	cancel()
+	<-done
+}
+
+type safeBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
