@@ -75,10 +75,16 @@ func (h *authHook) authenticate(cl *mqtt.Client, pk packets.Packet) (string, err
 		return "", fmt.Errorf("box %q is not enrolled", box)
 	}
 
-	// The broker publishes a last will without an access check, so a will
-	// topic outside the box's own tree must be rejected here.
-	if pk.Connect.WillFlag && !mayPublish(box, pk.Connect.WillTopic) {
-		return "", fmt.Errorf("last will topic %q is outside the box's own tree %q", clip(pk.Connect.WillTopic), protocol.BoxUplinkFilter(box))
+	// The broker publishes a last will without an access check or the
+	// retain rule of OnPublish, and keeps a retained will for ever. So the
+	// only will allowed is the box's status, and only as large as a status.
+	if pk.Connect.WillFlag {
+		if pk.Connect.WillTopic != protocol.StatusTopic(box) {
+			return "", fmt.Errorf("last will topic %q is not the box's status topic %q", clip(pk.Connect.WillTopic), protocol.StatusTopic(box))
+		}
+		if len(pk.Connect.WillPayload) > protocol.MaxJSONMessage {
+			return "", fmt.Errorf("last will of %d bytes exceeds the %d-byte status limit", len(pk.Connect.WillPayload), protocol.MaxJSONMessage)
+		}
 	}
 	return box, nil
 }
@@ -159,11 +165,17 @@ func mayPublish(box, topic string) bool {
 
 // maySubscribe reports whether box may subscribe to the filter, or receive
 // a message on the topic name.
+// maySubscribe allows a box only the few exact filters it needs, so one
+// client cannot pile up thousands of subscriptions in broker memory.
 func maySubscribe(box, filter string) bool {
-	if !protocol.ValidID(box) || strings.HasPrefix(filter, "$") {
+	if !protocol.ValidID(box) {
 		return false
 	}
-	return strings.HasPrefix(filter, downlinkPrefix(box))
+	switch filter {
+	case protocol.AckTopic(box), protocol.CommandTopic(box), protocol.ConfigTopic(box), protocol.OTATopic(box), protocol.BoxDownlinkFilter(box):
+		return true
+	}
+	return false
 }
 
 func uplinkPrefix(box string) string {

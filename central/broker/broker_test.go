@@ -297,6 +297,8 @@ func TestTLSRejectsBadIdentity(t *testing.T) {
 		{"box-not-enrolled", p.client(t, "box-unknown"), "box-unknown", "box-unknown", "", `box \"box-unknown\" is not enrolled`},
 		{"reserved-inline-id", p.client(t, "inline"), "inline", "inline", "", `box id \"inline\" is reserved`},
 		{"will-outside-tree", p.client(t, "box-a"), "box-a", "box-a", protocol.StatusTopic("box-b"), "last will topic"},
+		// A retained will on any other topic of the box's own tree would stay in broker memory for ever.
+		{"will-not-status", p.client(t, "box-a"), "box-a", "box-a", protocol.Prefix + "box/box-a/x1", "not the box's status topic"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -42,6 +42,9 @@ func TestTopicRules(t *testing.T) {
 		{"box-a", "ordagrann/v1/box/box-a", false, false},
 		{"box-a", "ordagrann/v1/central/box/box-a/ack", false, true},
 		{"box-a", "ordagrann/v1/central/box/box-a/#", false, true},
+		{"box-a", "ordagrann/v1/central/box/box-a/cmd", false, true},
+		{"box-a", "ordagrann/v1/central/box/box-a/ack/x1", false, false}, // each extra filter costs broker memory
+		{"box-a", "ordagrann/v1/central/box/box-a/+", false, false},
 		{"box-a", "ordagrann/v1/central/box/box-ab/ack", false, false},
 		{"box-a", "ordagrann/v1/central/box/+/ack", false, false},
 		{"box-a", "$share/g/ordagrann/v1/central/box/box-a/#", false, false},
