@@ -90,6 +90,7 @@ func runServe(args []string, stderr io.Writer) int {
 	fs.StringVar(&cfg.ASRURL, "asr-url", "", "transcription engine base URL, e.g. http://127.0.0.1:8081 (empty: none, jobs wait)")
 	fs.StringVar(&cfg.ASRAPI, "asr-api", "whisper-server", "transcription engine API: whisper-server or openai")
 	fs.StringVar(&cfg.ASRModel, "asr-model", "", "model name for the openai API, e.g. KBLab/kb-whisper-large")
+	fs.BoolVar(&cfg.ASRAllowPlainHTTP, "asr-allow-plain-http", false, "allow an http:// engine on another host; its audio then crosses the network unencrypted")
 	fs.StringVar(&cfg.WipeMode, "wipe", "weekly", "wipe rule: weekly (Fridays 18:00 Europe/Stockholm, what is at least 48 h old) or rolling (at 48 h sharp)")
 	apiKeyEnv := fs.String("asr-api-key-env", "ORDAGRANN_ASR_API_KEY", "environment variable holding the engine's API key, if it needs one")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")

@@ -105,7 +105,7 @@ func (b *Box) open() error {
 	}
 	enr, err := boxconfig.LoadEnrollment(b.cfg.EnrollmentDir)
 	if err != nil {
-		return fmt.Errorf("loading enrollment: %w", err)
+		return err
 	}
 	b.enr = enr
 	// Session and uplink add box_id to cfg.Logger themselves; the rest log through b.log.

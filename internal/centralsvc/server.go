@@ -64,6 +64,10 @@ type Config struct {
 	ASRModel string
 	// ASRAPIKey is the bearer token for an OpenAI-compatible engine. Never logged.
 	ASRAPIKey string
+	// ASRAllowPlainHTTP allows an http:// engine on another host, whose
+	// traffic (client audio) then crosses the network unencrypted. An
+	// engine on loopback is always allowed.
+	ASRAllowPlainHTTP bool
 
 	// WipeMode is "weekly" (default: every Friday 18:00 Europe/Stockholm,
 	// deleting what is at least 48 hours old) or "rolling" (deleting each
@@ -196,7 +200,7 @@ func (s *Service) open() error {
 
 	var engine asr.Engine
 	if s.cfg.ASRURL != "" {
-		engine, err = asr.New(s.cfg.ASRAPI, s.cfg.ASRURL, &asr.Options{Model: s.cfg.ASRModel, APIKey: s.cfg.ASRAPIKey})
+		engine, err = asr.New(s.cfg.ASRAPI, s.cfg.ASRURL, &asr.Options{Model: s.cfg.ASRModel, APIKey: s.cfg.ASRAPIKey, AllowPlainHTTP: s.cfg.ASRAllowPlainHTTP, Logger: s.log})
 		if err != nil {
 			return err
 		}

@@ -55,6 +55,7 @@ func main() {
 func run(o options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	interrupted = ctx
 
 	if err := setup(o); err != nil {
 		return err
@@ -317,10 +318,16 @@ func control(o options, command string) (string, error) {
 	return strings.TrimSpace(string(out)), err
 }
 
-// waitUntil polls cond every 100 ms until it holds, the timeout passes or p exits.
+// interrupted ends every wait when the user presses Ctrl-C.
+var interrupted context.Context
+
+// waitUntil polls cond every 100 ms until it holds, the timeout passes, p
+// exits or the user interrupts. It checks p before cond, so a process that
+// failed to start (a port in use) is not mistaken for another one that
+// answers on the same port.
 func waitUntil(timeout time.Duration, p *process, cond func() bool) error {
 	deadline := time.Now().Add(timeout)
-	for !cond() {
+	for {
 		if p != nil {
 			select {
 			case err := <-p.done:
@@ -329,12 +336,18 @@ func waitUntil(timeout time.Duration, p *process, cond func() bool) error {
 			default:
 			}
 		}
+		if cond() {
+			return nil
+		}
 		if time.Now().After(deadline) {
 			return errors.New("timed out after " + timeout.String())
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-interrupted.Done():
+			return interrupted.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	return nil
 }
 
 func tail(path string) string {

@@ -24,6 +24,11 @@ const (
 	MaxChunkDuration = 5 * time.Second
 	// MaxChannels is the largest microphone count a chunk may carry.
 	MaxChannels = 8
+	// MaxFrames bounds frame counts and offsets: 24 hours at 48 kHz.
+	MaxFrames = 24 * 3600 * 48000
+	// MaxChunks bounds a recording's chunk count: 24 hours of chunks of
+	// at least 0.1 s, more than any box writes.
+	MaxChunks = 24 * 3600 * 10
 )
 
 // Errors returned by the Decode functions, wrapped with detail.
@@ -165,6 +170,12 @@ func (e Event) validate() error {
 	}
 	if (e.Type == EventEnd || e.Type == EventInterrupted) && e.End == nil {
 		return fmt.Errorf("%s event without end info", e.Type)
+	}
+	if e.Frame > MaxFrames {
+		return fmt.Errorf("frame %d exceeds the %d frames of a 24-hour recording at 48 kHz", e.Frame, uint64(MaxFrames))
+	}
+	if e.End != nil && (e.End.Frames > MaxFrames || e.End.Chunks > MaxChunks) {
+		return fmt.Errorf("end info of %d chunks and %d frames exceeds %d chunks or %d frames", e.End.Chunks, e.End.Frames, uint64(MaxChunks), uint64(MaxFrames))
 	}
 	return nil
 }

@@ -237,3 +237,15 @@ func TestAudioFormatRates(t *testing.T) {
 		}
 	}
 }
+
+func TestEventCountLimits(t *testing.T) {
+	for _, in := range []string{
+		`{"v":1,"seq":1,"type":"pause","at":"2026-12-04T10:00:00Z","frame":18446744073709551615}`,
+		`{"v":1,"seq":3,"type":"end","at":"2026-12-04T10:00:00Z","end":{"chunks":4611686018427387904,"frames":1}}`,
+		`{"v":1,"seq":3,"type":"end","at":"2026-12-04T10:00:00Z","end":{"chunks":3,"frames":999999999999}}`,
+	} {
+		if _, err := DecodeEvent([]byte(in)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("DecodeEvent(%s) = %v, want ErrMalformed", in, err)
+		}
+	}
+}
