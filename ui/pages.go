@@ -39,7 +39,9 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request) {
 			h.renderError(w, r, http.StatusInternalServerError)
 			return
 		}
-		page.Recordings = append(page.Recordings, h.recordingRow(rec, jobs))
+		row := h.recordingRow(rec, jobs)
+		h.markRejected(ctx, &row)
+		page.Recordings = append(page.Recordings, row)
 	}
 
 	h.render(w, r, http.StatusOK, "list.html", page)
@@ -70,6 +72,7 @@ func (h *handler) serveRecording(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	row := h.recordingRow(rec, jobs)
+	h.markRejected(ctx, &row)
 	page := recordingPage{
 		Title:      "Inspelning " + row.Start,
 		Engine:     h.engine,

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"net/http"
 	"slices"
@@ -65,6 +66,7 @@ type recordingRow struct {
 	Retrying   bool   // some transcription job failed and waits for another attempt
 	Wipe       string // when the scheduled wipe deletes it; empty when unknown
 	WipeISO    string
+	Rejected   string // why the central service rejected parts of it; empty when none
 }
 
 // boxRow is a box's last status formatted for display.
@@ -318,4 +320,53 @@ func errorPageFor(status int) errorPage {
 		page.Message = "Sidan kunde inte visas. Försök igen om en stund. Om felet finns kvar, kontakta IT."
 	}
 	return page
+}
+
+// rejectionSource is implemented by a Source that keeps what ingest
+// rejected (central/store does).
+type rejectionSource interface {
+	Rejections(ctx context.Context, rec string) ([]store.Rejection, error)
+}
+
+// rejectedLabel reads rec's rejections and says in Swedish what they mean
+// and what to do. It returns "" when nothing was rejected or the source
+// does not keep rejections.
+func (h *handler) rejectedLabel(ctx context.Context, rec string) string {
+	src, ok := h.src.(rejectionSource)
+	if !ok {
+		return ""
+	}
+	rejections, err := src.Rejections(ctx, rec)
+	if err != nil {
+		h.log.Error("read rejections failed", "recording_id", rec, "error", err)
+		return ""
+	}
+	if len(rejections) == 0 {
+		return ""
+	}
+	cause := "de var skadade eller ofullständiga"
+	switch rejections[0].Reason {
+	case "decrypt":
+		cause = "de var krypterade med en annan nyckel än centralserverns, så boxen är troligen registrerad mot en annan centralserver"
+	case "signature":
+		cause = "boxens signatur på dem stämde inte"
+	case "wrong_box":
+		cause = "de kom från en annan box än den som startade inspelningen"
+	}
+	parts := "1 del"
+	if len(rejections) > 1 {
+		parts = strconv.Itoa(len(rejections)) + " delar"
+	}
+	return parts + " av inspelningen avvisades av centralservern eftersom " + cause + ". De kan inte spelas upp eller skrivas ut. Kontakta IT och uppge inspelningens id."
+}
+
+// markRejected adds row's rejection notice. A recording that waits for
+// parts the central service rejected would wait for ever, so its state
+// says that the audio was rejected instead.
+func (h *handler) markRejected(ctx context.Context, row *recordingRow) {
+	row.Rejected = h.rejectedLabel(ctx, row.ID)
+	if row.Rejected != "" && row.StateClass == "state-waiting" {
+		row.State = "ljud avvisat"
+		row.StateClass = "state-rejected"
+	}
 }

@@ -77,6 +77,7 @@ func (in *Ingester) verifierFor(box string) (tink.Verifier, error) {
 
 func (in *Ingester) rejectChunk(log *slog.Logger, t protocol.Topic, reason string, err error) {
 	log.Warn("chunk rejected", "reason", reason, "error", err)
+	in.noteRejection(t, "chunk", t.Seq, reason)
 	in.sendAck(t.BoxID, protocol.Ack{
 		RecordingID: t.RecordingID,
 		Rejected:    []protocol.Rejection{{Kind: "chunk", Seq: t.Seq, Reason: err.Error()}},

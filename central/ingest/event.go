@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 
@@ -67,6 +68,7 @@ func (in *Ingester) handleEvent(t protocol.Topic, payload []byte) {
 
 func (in *Ingester) rejectEvent(t protocol.Topic, seq uint64, reason string, err error) {
 	in.log.Warn("event rejected", "box_id", t.BoxID, "recording_id", t.RecordingID, "seq", seq, "reason", reason, "error", err)
+	in.noteRejection(t, "event", seq, reason)
 	in.sendAck(t.BoxID, protocol.Ack{
 		RecordingID: t.RecordingID,
 		Rejected:    []protocol.Rejection{{Kind: "event", Seq: seq, Reason: err.Error()}},
@@ -86,4 +88,24 @@ func eventSeq(payload []byte) (uint64, bool) {
 		return 0, false
 	}
 	return *probe.Seq, true
+}
+
+// RejectionNoter is implemented by a store that keeps a record of rejected
+// items, so that people can see why a recording's audio is missing.
+type RejectionNoter interface {
+	NoteRejection(ctx context.Context, box, rec, kind string, seq uint64, reason string) error
+}
+
+// noteRejection records a rejection in the store when it keeps them. A
+// failure is logged: the rejection itself has already been sent to the box.
+func (in *Ingester) noteRejection(t protocol.Topic, kind string, seq uint64, reason string) {
+	noter, ok := in.store.(RejectionNoter)
+	if !ok {
+		return
+	}
+	ctx, cancel := in.storeContext()
+	defer cancel()
+	if err := noter.NoteRejection(ctx, t.BoxID, t.RecordingID, kind, seq, reason); err != nil {
+		in.log.Error("recording a rejection failed", "box_id", t.BoxID, "recording_id", t.RecordingID, "seq", seq, "error", err)
+	}
 }

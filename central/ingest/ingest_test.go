@@ -171,6 +171,15 @@ func TestBadChunkRejected(t *testing.T) {
 			}
 			checkNoPayloadInLog(t, h.logs.String(), bad)
 
+			// The rejection is kept with the recording, so the web view can show it.
+			rejections, err := h.store.Rejections(context.Background(), rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rejections) != 1 || rejections[0].Seq != 1 || rejections[0].Reason != bc.reason {
+				t.Errorf("stored rejections = %+v, want chunk 1 with reason %q", rejections, bc.reason)
+			}
+
 			// The rest of the recording goes on.
 			third := h.sendChunk(t, rec, 2)
 			if diff := cmp.Diff(chunkAck(rec, 2), h.nextAck(t)); diff != "" {

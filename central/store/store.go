@@ -166,7 +166,7 @@ func (s *Store) Close() error {
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
-const schemaVersion = 2
+const schemaVersion = 3
 
 const schema = `
 CREATE TABLE period_keys (
@@ -247,7 +247,7 @@ CREATE TABLE segments (
 	sealed         BLOB NOT NULL
 );
 CREATE INDEX segments_recording ON segments (recording_id, start_ns);
-` + schemaV2
+` + schemaV2 + schemaV3
 
 // schemaV2 adds settings that the service keeps across restarts, such as the
 // time of the last wipe run.
@@ -255,6 +255,19 @@ const schemaV2 = `
 CREATE TABLE settings (
 	name  TEXT PRIMARY KEY,
 	value TEXT NOT NULL
+);
+`
+
+// schemaV3 records chunks and events that ingest rejected, so the web view
+// can say why a recording's audio is missing instead of waiting for ever.
+const schemaV3 = `
+CREATE TABLE rejections (
+	recording_id TEXT NOT NULL REFERENCES recordings (id),
+	kind         TEXT NOT NULL,
+	seq          INTEGER NOT NULL,
+	reason       TEXT NOT NULL,
+	at           INTEGER NOT NULL,
+	PRIMARY KEY (recording_id, kind, seq)
 );
 `
 
@@ -272,7 +285,9 @@ func migrate(db *sql.DB) error {
 	case 0:
 		ddl = schema
 	case 1:
-		ddl = schemaV2
+		ddl = schemaV2 + schemaV3
+	case 2:
+		ddl = schemaV3
 	default:
 		return fmt.Errorf("database has schema version %d, this program knows %d: use the program version that wrote it", version, schemaVersion)
 	}

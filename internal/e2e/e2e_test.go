@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -306,6 +307,27 @@ func TestBoxWithoutMicrophoneFaults(t *testing.T) {
 	for _, ch := range bx.b.Board().LEDHistory() {
 		if ch.State == hal.LEDConsentWaiting || ch.State == hal.LEDRecording {
 			t.Errorf("a faulted box showed %s", ch.State)
+		}
+	}
+}
+
+// TestProgressAPILoopbackOnly: the JSON progress list answers only
+// requests for a loopback host, like the web view, so a page on another
+// site cannot read it through DNS rebinding.
+func TestProgressAPILoopbackOnly(t *testing.T) {
+	f := newFleet(t)
+	c := f.startCentral(t, "")
+	url := "http://" + c.svc.HTTPAddr().String() + "/api/v1/recordings"
+	for host, want := range map[string]int{"rebind.example:8080": http.StatusForbidden, "127.0.0.1": http.StatusOK} {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET /api/v1/recordings with Host %s = %d, want %d", host, resp.StatusCode, want)
 		}
 	}
 }
