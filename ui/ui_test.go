@@ -758,3 +758,22 @@ func TestAccessLoggedOncePerRead(t *testing.T) {
 		t.Errorf("audio with a failing access log = %d, want 503", code)
 	}
 }
+
+func TestRecordingRowEngineRejecting(t *testing.T) {
+	h := &handler{now: time.Now, loc: time.UTC}
+	rec := store.Recording{ID: "rec-1", State: store.StateEnded}
+	tests := []struct {
+		name                string
+		lastError           string
+		retrying, rejecting bool
+	}{
+		{"unavailable", "engine unavailable: connection refused", true, false},
+		{"rejected", "engine rejected the piece: 404 Not Found", true, true},
+	}
+	for _, tt := range tests {
+		row := h.recordingRow(rec, []store.Job{{ID: 1, Attempts: 2, LastError: tt.lastError}})
+		if row.Retrying != tt.retrying || row.Rejecting != tt.rejecting {
+			t.Errorf("%s: Retrying, Rejecting = %v, %v, want %v, %v", tt.name, row.Retrying, row.Rejecting, tt.retrying, tt.rejecting)
+		}
+	}
+}

@@ -64,6 +64,7 @@ type recordingRow struct {
 	Chunks     string
 	Progress   string
 	Retrying   bool   // some transcription job failed and waits for another attempt
+	Rejecting  bool   // the engine answered but rejected a piece: likely a wrong setting
 	Wipe       string // when the scheduled wipe deletes it; empty when unknown
 	WipeISO    string
 	Rejected   string // why the central service rejected parts of it; empty when none
@@ -102,12 +103,15 @@ func (h *handler) recordingRow(rec store.Recording, jobs []store.Job) recordingR
 		start = rec.FirstSeen
 	}
 
-	done, retrying := 0, false
+	done, retrying, rejecting := 0, false, false
 	for _, j := range jobs {
 		if j.Done {
 			done++
 		} else if j.Attempts > 0 {
 			retrying = true
+			// central/pipeline stores this prefix when the engine answered
+			// with an error rather than not answering at all.
+			rejecting = rejecting || strings.HasPrefix(j.LastError, "engine rejected")
 		}
 	}
 
@@ -122,6 +126,7 @@ func (h *handler) recordingRow(rec store.Recording, jobs []store.Job) recordingR
 		Chunks:     chunksLabel(rec.ChunksReceived, rec.ChunksExpected),
 		Progress:   progressLabel(done, len(jobs)),
 		Retrying:   retrying,
+		Rejecting:  rejecting,
 	}
 	if !start.IsZero() {
 		row.StartISO = start.UTC().Format(time.RFC3339)
