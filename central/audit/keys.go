@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/ordagrann/ordagrann/internal/durable"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -78,10 +79,10 @@ func createSigner(dir, path, pubPath string, log *slog.Logger) (tink.Signer, tin
 		return nil, nil, fmt.Errorf("encoding audit verify key: %w", err)
 	}
 
-	if err := writeFileDurable(path, priv.Bytes(), 0o600); err != nil {
+	if err := durable.WriteFile(path, priv.Bytes(), 0o600); err != nil {
 		return nil, nil, fmt.Errorf("writing audit signing key: %w", err)
 	}
-	if err := writeFileDurable(pubPath, pubJSON.Bytes(), 0o644); err != nil {
+	if err := durable.WriteFile(pubPath, pubJSON.Bytes(), 0o644); err != nil {
 		return nil, nil, fmt.Errorf("writing audit verify key: %w", err)
 	}
 	log.Info("created audit signing key", "path", path)
@@ -120,45 +121,4 @@ func ReadVerifier(dir string) (tink.Verifier, error) {
 		return nil, fmt.Errorf("audit verify key %s is not a signature keyset: %w", path, err)
 	}
 	return v, nil
-}
-
-// writeFileDurable writes data to path through a temporary file that it
-// fsyncs and renames, and then fsyncs the directory.
-func writeFileDurable(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("creating temporary file in %s: %w", dir, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // fails harmlessly after the rename
-
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return fmt.Errorf("setting mode of %s: %w", tmp, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", tmp, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("syncing %s: %w", tmp, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("closing %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("renaming %s to %s: %w", tmp, path, err)
-	}
-
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("opening directory %s to sync it: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing directory %s: %w", dir, err)
-	}
-	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/ordagrann/ordagrann/internal/durable"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -163,7 +164,7 @@ func createMaster(dir, path string, log *slog.Logger) (tink.AEAD, error) {
 	if err := insecurecleartextkeyset.Write(h, keyset.NewJSONWriter(&buf)); err != nil {
 		return nil, fmt.Errorf("encoding master key: %w", err)
 	}
-	if err := writeFileDurable(path, buf.Bytes(), 0o600); err != nil {
+	if err := durable.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		return nil, fmt.Errorf("writing master key: %w", err)
 	}
 	log.Info("created master key", "path", path)
@@ -203,7 +204,7 @@ func createRecordingKeyset(path string, master tink.AEAD, log *slog.Logger) (*ke
 	if err := h.WriteWithAssociatedData(keyset.NewJSONWriter(&buf), master, []byte(recordingKeysetAD)); err != nil {
 		return nil, fmt.Errorf("encrypting recording keyset: %w", err)
 	}
-	if err := writeFileDurable(path, buf.Bytes(), 0o600); err != nil {
+	if err := durable.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		return nil, fmt.Errorf("writing recording keyset: %w", err)
 	}
 	log.Info("created recording keyset", "path", path)
@@ -215,7 +216,7 @@ func writePublicIfChanged(path string, pub []byte, log *slog.Logger) error {
 	if err == nil && bytes.Equal(old, pub) {
 		return nil
 	}
-	if err := writeFileDurable(path, pub, 0o644); err != nil {
+	if err := durable.WriteFile(path, pub, 0o644); err != nil {
 		return fmt.Errorf("writing public recording keyset: %w", err)
 	}
 	log.Info("wrote public recording keyset", "path", path)

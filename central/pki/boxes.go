@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ordagrann/ordagrann/internal/durable"
 	"github.com/ordagrann/ordagrann/sync/protocol"
 	"github.com/tink-crypto/tink-go/v2/tink"
 )
@@ -62,7 +63,7 @@ func RegisterBox(fleetDir string, b Box, overwrite bool) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("registering box %s: %w", b.ID, err)
 	}
-	if err := syncDir(filepath.Dir(dir)); err != nil {
+	if err := durable.SyncDir(filepath.Dir(dir)); err != nil {
 		return fmt.Errorf("registering box %s: %w", b.ID, err)
 	}
 	if err := writeFile(filepath.Join(dir, BoxCertFile), b.CertPEM, 0o644, true); err != nil {

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/ordagrann/ordagrann/internal/durable"
 	"math/big"
 	"net"
 	"os"
@@ -150,7 +151,7 @@ func LoadCA(dir string) (*CA, error) {
 		return nil, fmt.Errorf("loading CA from %s: the certificate is not a CA certificate", certPath)
 	}
 
-	keyPEM, err := readPrivateFile(keyPath)
+	keyPEM, err := durable.ReadPrivate(keyPath)
 	if err != nil {
 		return nil, fmt.Errorf("loading CA key: %w", err)
 	}

@@ -1,77 +1,19 @@
 package pki
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/ordagrann/ordagrann/internal/durable"
 )
 
-// writeFile writes data to path so that after a crash the file either has
-// its old content or all of data: it writes a temporary file in the same
-// directory, syncs it, moves it into place and syncs the directory. When
-// overwrite is false and path exists, writeFile returns an error wrapping
+// writeFile writes data to path durably (see internal/durable). When
+// overwrite is false and path exists, it returns an error wrapping
 // os.ErrExist and leaves the existing file unchanged.
 func writeFile(path string, data []byte, perm os.FileMode, overwrite bool) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmpName := tmp.Name()
-	defer os.Remove(tmpName) // no-op after a successful rename
-
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("syncing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-
-	// A hard link fails when path exists, so it places the file without
-	// replacing anything and without a check-then-rename race.
 	if overwrite {
-		err = os.Rename(tmpName, path)
-	} else {
-		err = os.Link(tmpName, path)
+		return durable.WriteFile(path, data, perm)
 	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("syncing directory %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing directory %s: %w", dir, err)
-	}
-	return nil
-}
-
-// readPrivateFile reads a file that holds a private key and rejects it when
-// group or others may read or write it, as ssh does with its keys.
-func readPrivateFile(path string) ([]byte, error) {
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if perm := info.Mode().Perm(); perm&0o077 != 0 {
-		return nil, fmt.Errorf("private key file %s has mode %04o, so other users may read it: run chmod 600 %s", path, perm, path)
-	}
-	return os.ReadFile(path)
+	return durable.Create(path, data, perm)
 }
 
 // WriteFile replaces path with data durably: after a crash the file has

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/ordagrann/ordagrann/internal/durable"
 	"os"
 	"path/filepath"
 
@@ -83,7 +84,7 @@ func InitConfigSigningKey(dir string) error {
 // rejects a keyset file that group or others may read.
 func LoadConfigSigner(dir string) (tink.Signer, error) {
 	path := filepath.Join(dir, ConfigSigningFile)
-	b, err := readPrivateFile(path)
+	b, err := durable.ReadPrivate(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("loading configuration signing key: %s not found: create the fleet directory with fleet init --dir %s", path, dir)
 	}

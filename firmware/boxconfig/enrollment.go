@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ordagrann/ordagrann/internal/durable"
 	"log/slog"
 	"net"
 	"net/url"
@@ -100,7 +101,7 @@ func LoadEnrollment(dir string) (*Enrollment, error) {
 		p := filepath.Join(dir, f.name)
 		var err error
 		if f.private {
-			*f.dst, err = readPrivateFile(p)
+			*f.dst, err = durable.ReadPrivate(p)
 		} else {
 			*f.dst, err = os.ReadFile(p)
 		}
@@ -307,7 +308,7 @@ func (e *Enrollment) Write(dir string) error {
 		{EnrollmentFile, append(meta, '\n'), 0o644},
 	}
 	for _, f := range files {
-		if err := writeFile(filepath.Join(dir, f.name), f.data, f.perm); err != nil {
+		if err := durable.WriteFile(filepath.Join(dir, f.name), f.data, f.perm); err != nil {
 			return fmt.Errorf("writing enrollment: %w", err)
 		}
 	}
@@ -344,10 +345,10 @@ func (e *Enrollment) LoadConfig(dir string) (*Config, error) {
 // new signature, which LoadConfig rejects as a bad signature, so the box
 // never runs an unsigned configuration.
 func WriteConfig(dir string, data, sig []byte) error {
-	if err := writeFile(filepath.Join(dir, SignatureFile), sig, 0o644); err != nil {
+	if err := durable.WriteFile(filepath.Join(dir, SignatureFile), sig, 0o644); err != nil {
 		return fmt.Errorf("writing configuration: %w", err)
 	}
-	if err := writeFile(filepath.Join(dir, ConfigFile), data, 0o644); err != nil {
+	if err := durable.WriteFile(filepath.Join(dir, ConfigFile), data, 0o644); err != nil {
 		return fmt.Errorf("writing configuration: %w", err)
 	}
 	return nil
