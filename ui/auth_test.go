@@ -500,3 +500,53 @@ func TestAuthLogsHoldNoSecrets(t *testing.T) {
 		t.Errorf("log has no rejected sign-in:\n%s", logs)
 	}
 }
+
+// TestContentOnlyForCaseworkersAndManagers: IT admins and auditors sign in
+// but never reach recordings, which hold client content.
+func TestContentOnlyForCaseworkersAndManagers(t *testing.T) {
+	e := newAuthEnv(t)
+	for _, tt := range []struct {
+		role auth.Role
+		want int
+	}{
+		{auth.RoleCaseworker, http.StatusOK},
+		{auth.RoleManager, http.StatusOK},
+		{auth.RoleAdmin, http.StatusForbidden},
+		{auth.RoleAuditor, http.StatusForbidden},
+	} {
+		b := e.signIn(t, e.enrolled(t, "user-"+string(tt.role), tt.role))
+		if w := b.get("/"); w.Code != tt.want {
+			t.Errorf("%s: GET / = %d, want %d", tt.role, w.Code, tt.want)
+		}
+		if w := b.get("/recordings/rec-unknown"); tt.want == http.StatusForbidden && w.Code != http.StatusForbidden {
+			t.Errorf("%s: GET /recordings/rec-unknown = %d, want 403 before any lookup", tt.role, w.Code)
+		}
+	}
+}
+
+func TestAllowRemoteNeedsAuth(t *testing.T) {
+	if _, err := New(&fakeSource{}, &Options{AllowRemote: true}); err == nil {
+		t.Error("New with AllowRemote and no Auth succeeded")
+	}
+	e := newAuthEnv(t)
+	h, err := New(&fakeSource{}, &Options{AllowRemote: true, Auth: e.store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodGet, "/logga-in", nil)
+	r.RemoteAddr = "192.0.2.7:50000"
+	r.Host = "central.example"
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusOK {
+		t.Errorf("remote sign-in page with AllowRemote = %d, want 200", w.Code)
+	}
+	r = httptest.NewRequest(http.MethodGet, "/", nil)
+	r.RemoteAddr = "192.0.2.7:50000"
+	r.Host = "central.example"
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusSeeOther {
+		t.Errorf("remote list page without a session = %d, want a redirect to sign-in", w.Code)
+	}
+}

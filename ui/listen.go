@@ -9,12 +9,11 @@ import (
 	"strings"
 )
 
-// CheckListenAddr returns an error unless addr ("host:port") listens only on
-// a loopback address: 127.0.0.0/8, ::1 or localhost. An empty host, 0.0.0.0
-// and :: listen on every interface and are rejected. The web UI has no
-// sign-in yet, so anyone who reaches it can read every recording. TLS
-// (useTLS) does not change that, because it encrypts the connection but
-// authenticates no user.
+// CheckListenAddr returns an error unless addr ("host:port") is one the web
+// UI may listen on. With useTLS any address is allowed, because sign-in
+// protects the pages and TLS protects the session cookie and the content on
+// the network. Without TLS only a loopback address is allowed: 127.0.0.0/8,
+// ::1 or localhost. An empty host, 0.0.0.0 and :: listen on every interface.
 func CheckListenAddr(addr string, useTLS bool) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -24,19 +23,15 @@ func CheckListenAddr(addr string, useTLS bool) error {
 		return fmt.Errorf("invalid web UI listen port %q in %q: use a number from 0 to 65535", port, addr)
 	}
 
-	if isLoopbackHost(host) {
+	if useTLS || isLoopbackHost(host) {
 		return nil
 	}
 
-	reason := "the web UI has no sign-in yet, so anyone who can reach it can read every recording"
-	if useTLS {
-		reason += " (TLS encrypts the connection but does not check who connects)"
-	}
 	interfaces := host
 	if interfaces == "" {
 		interfaces = "every interface"
 	}
-	return fmt.Errorf("web UI listen address %q (%s) is not loopback: %s; listen on 127.0.0.1 or ::1", addr, interfaces, reason)
+	return fmt.Errorf("web UI listen address %q (%s) is not loopback and has no TLS: sessions and client content would cross the network in clear text; give a certificate with --web-tls-cert and --web-tls-key (from `fleet server-cert`), or listen on 127.0.0.1 or ::1", addr, interfaces)
 }
 
 // isLoopbackHost reports whether host is "localhost" or a loopback IP

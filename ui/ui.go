@@ -13,6 +13,7 @@ import (
 	"time"
 	_ "time/tzdata" // Europe/Stockholm must load on hosts without a zoneinfo database
 
+	"github.com/ordagrann/ordagrann/central/auth"
 	"github.com/ordagrann/ordagrann/central/store"
 	"github.com/ordagrann/ordagrann/sync/protocol"
 )
@@ -72,6 +73,12 @@ type Options struct {
 	// WipeTime returns when the scheduled wipe deletes a recording. Nil hides the wipe time.
 	WipeTime func(store.Recording) time.Time
 
+	// AllowRemote serves requests from any address, for tablets on the
+	// network. It requires Auth, and the caller must serve over TLS:
+	// the session cookie is Secure. Without it only loopback requests for a
+	// loopback host name are served.
+	AllowRemote bool
+
 	// Access records one access-log entry for a read of a recording's
 	// content (action "read"). When it returns an error the content is not
 	// served. Nil records nothing.
@@ -86,17 +93,18 @@ var staticFiles embed.FS
 
 // handler serves the view.
 type handler struct {
-	src      Source
-	statuses StatusSource
-	log      *slog.Logger
-	now      func() time.Time
-	loc      *time.Location
-	engine   engineView
-	wipeTime func(store.Recording) time.Time
-	access   func(r *http.Request, action, recordingID string) error
-	pages    map[string]*template.Template
-	static   fs.FS
-	mux      *http.ServeMux
+	src         Source
+	statuses    StatusSource
+	log         *slog.Logger
+	now         func() time.Time
+	loc         *time.Location
+	engine      engineView
+	wipeTime    func(store.Recording) time.Time
+	allowRemote bool
+	access      func(r *http.Request, action, recordingID string) error
+	pages       map[string]*template.Template
+	static      fs.FS
+	mux         *http.ServeMux
 
 	rejectLog logLimiter // rejected non-loopback requests
 
@@ -108,19 +116,23 @@ func New(src Source, opts *Options) (http.Handler, error) {
 	if src == nil {
 		return nil, errors.New("ui: nil source")
 	}
+	if opts != nil && opts.AllowRemote && opts.Auth == nil {
+		return nil, errors.New("ui: AllowRemote without Auth would serve recordings to anyone on the network")
+	}
 	if opts == nil {
 		opts = &Options{}
 	}
 
 	h := &handler{
-		src:      src,
-		statuses: opts.Statuses,
-		log:      opts.Logger,
-		now:      opts.Now,
-		loc:      opts.Location,
-		engine:   engineView{Configured: opts.EngineConfigured, Hint: opts.EngineHint},
-		wipeTime: opts.WipeTime,
-		access:   opts.Access,
+		src:         src,
+		statuses:    opts.Statuses,
+		log:         opts.Logger,
+		now:         opts.Now,
+		loc:         opts.Location,
+		engine:      engineView{Configured: opts.EngineConfigured, Hint: opts.EngineHint},
+		wipeTime:    opts.WipeTime,
+		allowRemote: opts.AllowRemote,
+		access:      opts.Access,
 	}
 	if h.log == nil {
 		h.log = slog.Default()
@@ -149,9 +161,17 @@ func New(src Source, opts *Options) (http.Handler, error) {
 		return nil, fmt.Errorf("ui: static files: %w", err)
 	}
 	h.mux = http.NewServeMux()
-	h.mux.HandleFunc("/{$}", h.serveList)
-	h.mux.HandleFunc("/recordings/{id}", h.serveRecording)
-	h.mux.HandleFunc("/recordings/{id}/audio.wav", h.serveAudio)
+	// With sign-in, only caseworkers and managers reach recordings: IT
+	// admins and auditors never see content.
+	content := func(f http.HandlerFunc) http.Handler {
+		if opts.Auth == nil {
+			return f
+		}
+		return RequireRole(auth.RoleCaseworker, auth.RoleManager)(f)
+	}
+	h.mux.Handle("/{$}", content(h.serveList))
+	h.mux.Handle("/recordings/{id}", content(h.serveRecording))
+	h.mux.Handle("/recordings/{id}/audio.wav", content(h.serveAudio))
 	h.mux.HandleFunc("/static/{name}", h.serveStatic)
 	h.mux.HandleFunc("/", h.serveNotFound)
 	if opts.Auth != nil {
@@ -182,7 +202,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// TODO: replace this loopback-only rule with sign-in (password and TOTP)
 	// and per-user access checks before the view may listen beyond loopback.
-	if !isLoopbackRemote(r.RemoteAddr) || !isLoopbackHostHeader(r.Host) {
+	if !h.allowRemote && (!isLoopbackRemote(r.RemoteAddr) || !isLoopbackHostHeader(r.Host)) {
 		if suppressed, ok := h.rejectLog.allow(h.now()); ok {
 			h.log.Warn("rejected non-loopback request", "remote_addr", r.RemoteAddr, "host", r.Host, "suppressed", suppressed)
 		}

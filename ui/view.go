@@ -313,7 +313,7 @@ func errorPageFor(status int) errorPage {
 		page.Message = "Inspelningen har raderats, antingen för att klienten återkallade sitt samtycke eller vid gallring. Den går inte att återskapa."
 	case http.StatusForbidden:
 		page.Title = "Åtkomst nekad"
-		page.Message = "Webbvyn har ännu ingen inloggning och kan därför bara öppnas på centralservern själv, på adressen 127.0.0.1 eller localhost."
+		page.Message = "Webbvyn är inte inställd för krypterade anslutningar och kan därför bara öppnas på centralservern själv, på adressen 127.0.0.1 eller localhost. Kontakta IT."
 	case http.StatusServiceUnavailable:
 		page.Title = "Inspelningen kan inte visas just nu"
 		page.Message = "Varje visning av en inspelning skrivs i åtkomstloggen, och loggen kunde inte skrivas. Försök igen om en stund. Om felet finns kvar, kontakta IT."

@@ -30,6 +30,7 @@ const usage = `usage: central <command> [flags]
 commands:
   init    create the data directory and keys, print the recording public keyset path
   serve   run the central service
+  account create a sign-in account: account create --data DIR --user NAME ...
   audit   check the access log: audit verify --data DIR
 
 Run "central <command> -h" for the flags of a command.
@@ -45,6 +46,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runInit(args[1:], stdout, stderr)
 	case "serve":
 		return runServe(args[1:], stderr)
+	case "account":
+		return runAccount(args[1:], os.Stdin, stdout, stderr)
 	case "audit":
 		return runAudit(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
@@ -86,7 +89,9 @@ func runServe(args []string, stderr io.Writer) int {
 	fs.StringVar(&cfg.ClientCAFile, "client-ca", "", "fleet CA certificate that issued the boxes' certificates, PEM")
 	fs.BoolVar(&cfg.InsecureMQTT, "dev-insecure-mqtt", false, "serve MQTT without TLS; development only, loopback addresses only")
 	fs.StringVar(&cfg.FleetDir, "fleet", "", "fleet directory with enrolled boxes (boxes/<id>/)")
-	fs.StringVar(&cfg.HTTPAddr, "http-addr", "127.0.0.1:8080", "web UI listen address (loopback only until sign-in exists)")
+	fs.StringVar(&cfg.HTTPAddr, "http-addr", "127.0.0.1:8080", "web UI listen address; other than loopback only with --web-tls-cert")
+	fs.StringVar(&cfg.WebTLSCertFile, "web-tls-cert", "", "web UI TLS certificate, PEM (e.g. the server.pem of `fleet server-cert`)")
+	fs.StringVar(&cfg.WebTLSKeyFile, "web-tls-key", "", "web UI TLS private key, PEM")
 	fs.StringVar(&cfg.ASRURL, "asr-url", "", "transcription engine base URL, e.g. http://127.0.0.1:8081 (empty: none, jobs wait)")
 	fs.StringVar(&cfg.ASRAPI, "asr-api", "whisper-server", "transcription engine API: whisper-server or openai")
 	fs.StringVar(&cfg.ASRModel, "asr-model", "", "model name for the openai API, e.g. KBLab/kb-whisper-large")

@@ -20,6 +20,7 @@ import (
 
 	"github.com/ordagrann/ordagrann/central/asr"
 	"github.com/ordagrann/ordagrann/central/audit"
+	"github.com/ordagrann/ordagrann/central/auth"
 	"github.com/ordagrann/ordagrann/central/broker"
 	"github.com/ordagrann/ordagrann/central/ingest"
 	"github.com/ordagrann/ordagrann/central/keys"
@@ -54,6 +55,10 @@ type Config struct {
 
 	// HTTPAddr is the web UI's listen address. Default "127.0.0.1:8080".
 	HTTPAddr string
+	// WebTLSCertFile and WebTLSKeyFile serve the web UI over TLS (PEM),
+	// which lets tablets on the network reach it. Without them the web UI
+	// listens on loopback only.
+	WebTLSCertFile, WebTLSKeyFile string
 
 	// ASRURL is the transcription engine's base URL; empty means none, and
 	// transcription jobs wait until one is configured.
@@ -85,6 +90,7 @@ type Service struct {
 	store    *store.Store
 	audit    *audit.Log
 	wiper    *retention.Wiper
+	accounts *auth.Store
 	broker   *broker.Broker
 	ingest   *ingest.Ingester
 	pipeline *pipeline.Pipeline
@@ -198,6 +204,12 @@ func (s *Service) open() error {
 	}
 	s.wiper = w
 
+	accounts, err := OpenAccounts(s.cfg.DataDir, k, &auth.Options{Logger: s.log, OnEvent: s.logAuthEvent})
+	if err != nil {
+		return err
+	}
+	s.accounts = accounts
+
 	var engine asr.Engine
 	if s.cfg.ASRURL != "" {
 		engine, err = asr.New(s.cfg.ASRAPI, s.cfg.ASRURL, &asr.Options{Model: s.cfg.ASRModel, APIKey: s.cfg.ASRAPIKey, AllowPlainHTTP: s.cfg.ASRAllowPlainHTTP, Logger: s.log})
@@ -306,7 +318,11 @@ func (s *Service) chunkVerifier(box string) (tink.Verifier, error) {
 }
 
 func (s *Service) startHTTP() error {
-	if err := ui.CheckListenAddr(s.cfg.HTTPAddr, false); err != nil {
+	webTLS, err := s.webTLS()
+	if err != nil {
+		return err
+	}
+	if err := ui.CheckListenAddr(s.cfg.HTTPAddr, webTLS != nil); err != nil {
 		return err
 	}
 	h, err := ui.New(s.store, &ui.Options{
@@ -314,6 +330,8 @@ func (s *Service) startHTTP() error {
 		EngineConfigured: s.cfg.ASRURL != "",
 		EngineHint:       "--asr-url http://värd:port --asr-api whisper-server (eller --asr-api openai)",
 		WipeTime:         s.wiper.WipeTime,
+		Auth:             s.accounts,
+		AllowRemote:      webTLS != nil,
 		Access:           s.logWebAccess,
 		Logger:           s.log,
 	})
@@ -328,6 +346,11 @@ func (s *Service) startHTTP() error {
 	if err != nil {
 		return fmt.Errorf("web UI listen on %s: %w", s.cfg.HTTPAddr, err)
 	}
+	if webTLS != nil {
+		ln = tls.NewListener(ln, webTLS)
+	} else {
+		s.log.Warn("web UI without TLS: loopback only, tablets on the network cannot reach it; set --web-tls-cert and --web-tls-key")
+	}
 	s.httpLn = ln
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -336,6 +359,22 @@ func (s *Service) startHTTP() error {
 		}
 	}()
 	return nil
+}
+
+// webTLS returns the web UI's TLS configuration, or nil when none is set.
+func (s *Service) webTLS() (*tls.Config, error) {
+	if s.cfg.WebTLSCertFile == "" && s.cfg.WebTLSKeyFile == "" {
+		return nil, nil
+	}
+	certPEM, err := os.ReadFile(s.cfg.WebTLSCertFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading web TLS certificate: %w", err)
+	}
+	keyPEM, err := os.ReadFile(s.cfg.WebTLSKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading web TLS key: %w", err)
+	}
+	return pki.WebTLSConfig(certPEM, keyPEM)
 }
 
 // RecordingSummary is one row of GET /api/v1/recordings: progress figures
@@ -431,6 +470,9 @@ func (s *Service) Close() error {
 	if s.store != nil {
 		errs = append(errs, s.store.Close())
 	}
+	if s.accounts != nil {
+		errs = append(errs, s.accounts.Close())
+	}
 	if s.audit != nil {
 		errs = append(errs, s.audit.Close())
 	}
@@ -439,3 +481,6 @@ func (s *Service) Close() error {
 
 // Audit returns the service's access log, for tests.
 func (s *Service) Audit() *audit.Log { return s.audit }
+
+// Accounts returns the service's account store, for tests and admin tools.
+func (s *Service) Accounts() *auth.Store { return s.accounts }

@@ -85,7 +85,10 @@ func run(o options) error {
 		return err
 	}
 
+	user, password := demoAccount(o)
 	fmt.Printf("\nWebbvyn: http://%s/recordings/%s\n", o.httpAddr, id)
+	fmt.Printf("Logga in som %s med lösenordet %s (sparat i %s).\n", user, password, filepath.Join(o.dir, "demo-konto.txt"))
+	fmt.Println("Första gången visas en QR-kod: läs in den med en app för engångskoder, eller skriv in nyckeln som står under den.")
 	fmt.Printf("Loggar: %s och %s\n", central.logPath, box.logPath)
 	if o.exit {
 		return nil
@@ -130,7 +133,36 @@ func setup(o options) error {
 			return fmt.Errorf("%s %s failed: %v\n%s", s[0], s[1], err, out.String())
 		}
 	}
-	return nil
+	return createDemoAccount(o)
+}
+
+// demoUser is the caseworker account make run creates.
+const demoUser = "handlaggare"
+
+// createDemoAccount creates the demo caseworker and keeps its generated
+// password in a file only the owner can read, so a later make run can
+// show it again.
+func createDemoAccount(o options) error {
+	out, err := exec.Command(filepath.Join(o.bin, "central"), "account", "create", "--data", filepath.Join(o.dir, "central"),
+		"--user", demoUser, "--name", "Demo Handläggare", "--role", "caseworker", "--generate-password").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("central account create failed: %v\n%s", err, out)
+	}
+	_, password, ok := strings.Cut(string(out), "password: ")
+	if !ok {
+		return fmt.Errorf("central account create printed no password:\n%s", out)
+	}
+	return os.WriteFile(filepath.Join(o.dir, "demo-konto.txt"), []byte(demoUser+"\n"+strings.TrimSpace(password)+"\n"), 0o600)
+}
+
+// demoAccount returns the demo user name and password saved by createDemoAccount.
+func demoAccount(o options) (user, password string) {
+	b, err := os.ReadFile(filepath.Join(o.dir, "demo-konto.txt"))
+	if err != nil {
+		return demoUser, "(okänt: kör make clean och make run igen)"
+	}
+	user, password, _ = strings.Cut(strings.TrimSpace(string(b)), "\n")
+	return user, password
 }
 
 func duration(path string) (time.Duration, error) {
