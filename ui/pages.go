@@ -73,13 +73,15 @@ func (h *handler) serveRecording(w http.ResponseWriter, r *http.Request) {
 	}
 	row := h.recordingRow(rec, jobs)
 	h.markRejected(ctx, &row)
+	rows, speakerNotice := h.transcriptRows(ctx, rec.ID, segs)
 	page := recordingPage{
 		Title:      "Inspelning " + row.Start,
 		Engine:     h.engine,
 		Rec:        row,
 		HasAudio:   hasAudio(rec),
 		AudioURL:   "/recordings/" + rec.ID + "/audio.wav",
-		Segments:   segmentRows(segs),
+		Segments:   rows,
+		Speakers:   speakerNotice,
 		Transcript: transcriptNotice(rec, jobs, len(segs), h.engine.Configured),
 	}
 	h.render(w, r, http.StatusOK, "recording.html", page)

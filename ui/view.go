@@ -3,6 +3,7 @@ package ui
 import (
 	"cmp"
 	"context"
+	"errors"
 	"math"
 	"net/http"
 	"slices"
@@ -11,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ordagrann/ordagrann/central/diarize"
+	"github.com/ordagrann/ordagrann/central/speakers"
 	"github.com/ordagrann/ordagrann/central/store"
 )
 
@@ -42,6 +45,7 @@ type recordingPage struct {
 	AudioURL   string
 	Segments   []segmentRow
 	Transcript string // notice shown above the segments, or empty
+	Speakers   string // notice about the speakers: provisional, or relabelled rows
 }
 
 // errorPage is the data of the error page.
@@ -85,6 +89,11 @@ type segmentRow struct {
 	Clock   string
 	Seconds string // start in seconds, for the player
 	Parts   []textPart
+
+	Speaker      string // the speaker's label; empty before diarization
+	SpeakerClass string // "speaker-1" to "speaker-6": one colour per speaker on every row
+	Overlap      bool   // another speaker talked at the same time
+	Changed      bool   // the final pass gave this row another speaker than the provisional one
 }
 
 // textPart is a run of a segment's text: either plain text between words,
@@ -374,4 +383,85 @@ func (h *handler) markRejected(ctx context.Context, row *recordingRow) {
 		row.State = "ljud avvisat"
 		row.StateClass = "state-rejected"
 	}
+}
+
+// diarizationSource is implemented by a Source that keeps speaker
+// diarizations (central/store does).
+type diarizationSource interface {
+	Diarization(ctx context.Context, rec string) (store.Diarization, error)
+}
+
+// transcriptRows formats segs by speaker when rec has a diarization, and
+// returns a notice about it: that speakers are provisional, or how many rows
+// the final pass relabelled.
+func (h *handler) transcriptRows(ctx context.Context, rec string, segs []store.Segment) ([]segmentRow, string) {
+	src, ok := h.src.(diarizationSource)
+	if !ok || len(segs) == 0 {
+		return segmentRows(segs), ""
+	}
+	d, err := src.Diarization(ctx, rec)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			h.log.Error("read diarization failed", "recording_id", rec, "error", err)
+		}
+		return segmentRows(segs), ""
+	}
+	res, err := speakers.Decode(d.Result)
+	if err != nil {
+		h.log.Error("decode diarization failed", "recording_id", rec, "error", err)
+		return segmentRows(segs), ""
+	}
+
+	assigned := diarize.Assign(segs, res)
+	slices.SortStableFunc(assigned, func(a, b diarize.Row) int { return cmp.Compare(a.Start, b.Start) })
+	var before map[string]string // provisional speaker label by row start
+	if d.Final && d.Provisional != nil {
+		if prev, err := speakers.Decode(d.Provisional); err == nil {
+			before = map[string]string{}
+			for _, row := range diarize.Assign(segs, prev) {
+				before[rowKey(row)] = speakerLabel(prev, row.Speaker)
+			}
+		}
+	}
+
+	rows := make([]segmentRow, 0, len(assigned))
+	changed := 0
+	for _, a := range assigned {
+		row := segmentRow{
+			Clock:   formatClock(a.Start),
+			Seconds: formatSeconds(a.Start),
+			Parts:   textParts(a.Segment),
+			Speaker: speakerLabel(res, a.Speaker),
+			Overlap: a.Overlap,
+		}
+		if a.Speaker >= 0 {
+			row.SpeakerClass = "speaker-" + strconv.Itoa(a.Speaker%6+1)
+		}
+		if label, ok := before[rowKey(a)]; ok && label != row.Speaker {
+			row.Changed = true
+			changed++
+		}
+		rows = append(rows, row)
+	}
+
+	switch {
+	case !d.Final:
+		return rows, "Talarna är preliminära medan inspelningen pågår och kan ändras när den är klar."
+	case changed == 1:
+		return rows, "När inspelningen var klar gick en sista genomgång igenom talarna. 1 rad fick en annan talare och är markerad."
+	case changed > 1:
+		return rows, "När inspelningen var klar gick en sista genomgång igenom talarna. " + strconv.Itoa(changed) + " rader fick en annan talare och är markerade."
+	}
+	return rows, ""
+}
+
+func rowKey(r diarize.Row) string {
+	return strconv.FormatInt(r.ID, 10) + "/" + strconv.FormatInt(int64(r.Start), 10)
+}
+
+func speakerLabel(res diarize.Result, i int) string {
+	if i < 0 || i >= len(res.Speakers) {
+		return "Okänd talare"
+	}
+	return res.Speakers[i].Label
 }

@@ -63,7 +63,7 @@ func (s *Store) tombstone(ctx context.Context, tx *sql.Tx, rec, reason string) e
 func (s *Store) purge(ctx context.Context, recs []string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, rec := range recs {
-			for _, table := range []string{"segments", "jobs", "chunks", "events", "rejections"} {
+			for _, table := range []string{"segments", "jobs", "chunks", "events", "rejections", "diarization"} {
 				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE recording_id = ?`, rec); err != nil {
 					return fmt.Errorf("deleting %s of recording %s: %w", table, rec, err)
 				}
@@ -95,7 +95,8 @@ func (s *Store) finishDeletions(ctx context.Context) error {
 		EXISTS (SELECT 1 FROM events WHERE recording_id = r.id) OR
 		EXISTS (SELECT 1 FROM jobs WHERE recording_id = r.id) OR
 		EXISTS (SELECT 1 FROM segments WHERE recording_id = r.id) OR
-		EXISTS (SELECT 1 FROM rejections WHERE recording_id = r.id))`)
+		EXISTS (SELECT 1 FROM rejections WHERE recording_id = r.id) OR
+		EXISTS (SELECT 1 FROM diarization WHERE recording_id = r.id))`)
 	if err != nil {
 		return fmt.Errorf("finding unfinished deletions: %w", err)
 	}

@@ -58,7 +58,7 @@ func TestMigrateFromVersion2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`DROP TABLE rejections; PRAGMA user_version = 2`); err != nil {
+	if _, err := db.Exec(`DROP TABLE rejections; DROP TABLE diarization; PRAGMA user_version = 2`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

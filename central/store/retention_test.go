@@ -122,7 +122,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`DROP TABLE settings; DROP TABLE rejections; PRAGMA user_version = 1`); err != nil {
+	if _, err := db.Exec(`DROP TABLE settings; DROP TABLE rejections; DROP TABLE diarization; PRAGMA user_version = 1`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

@@ -166,7 +166,7 @@ func (s *Store) Close() error {
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
-const schemaVersion = 3
+const schemaVersion = 4
 
 const schema = `
 CREATE TABLE period_keys (
@@ -247,7 +247,7 @@ CREATE TABLE segments (
 	sealed         BLOB NOT NULL
 );
 CREATE INDEX segments_recording ON segments (recording_id, start_ns);
-` + schemaV2 + schemaV3
+` + schemaV2 + schemaV3 + schemaV4
 
 // schemaV2 adds settings that the service keeps across restarts, such as the
 // time of the last wipe run.
@@ -271,6 +271,19 @@ CREATE TABLE rejections (
 );
 `
 
+// schemaV4 keeps each recording's speaker diarization: the latest
+// provisional result while audio arrives, and the final one after the end.
+// Results are JSON of turn times and speaker indices, no content.
+const schemaV4 = `
+CREATE TABLE diarization (
+	recording_id TEXT PRIMARY KEY REFERENCES recordings (id),
+	final        INTEGER NOT NULL,
+	result       BLOB NOT NULL,
+	provisional  BLOB,
+	updated_at   INTEGER NOT NULL
+);
+`
+
 // migrate creates the schema in a new database, upgrades one of an earlier
 // schema version and rejects one written by a later version.
 func migrate(db *sql.DB) error {
@@ -285,9 +298,11 @@ func migrate(db *sql.DB) error {
 	case 0:
 		ddl = schema
 	case 1:
-		ddl = schemaV2 + schemaV3
+		ddl = schemaV2 + schemaV3 + schemaV4
 	case 2:
-		ddl = schemaV3
+		ddl = schemaV3 + schemaV4
+	case 3:
+		ddl = schemaV4
 	default:
 		return fmt.Errorf("database has schema version %d, this program knows %d: use the program version that wrote it", version, schemaVersion)
 	}

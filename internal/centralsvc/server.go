@@ -27,6 +27,7 @@ import (
 	"github.com/ordagrann/ordagrann/central/pipeline"
 	"github.com/ordagrann/ordagrann/central/pki"
 	"github.com/ordagrann/ordagrann/central/retention"
+	"github.com/ordagrann/ordagrann/central/speakers"
 	"github.com/ordagrann/ordagrann/central/store"
 	"github.com/ordagrann/ordagrann/sync/protocol"
 	"github.com/ordagrann/ordagrann/ui"
@@ -94,6 +95,7 @@ type Service struct {
 	broker   *broker.Broker
 	ingest   *ingest.Ingester
 	pipeline *pipeline.Pipeline
+	speakers *speakers.Runner
 	http     *http.Server
 	httpLn   net.Listener
 
@@ -134,6 +136,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.goRun(ctx, "pipeline", s.pipeline.Run)
+	s.goRun(ctx, "speakers", s.speakers.Run)
 	s.goRun(ctx, "wipe", s.wiper.Run)
 	s.goRun(ctx, "audit signer", s.audit.RunSigner)
 	s.log.Info("central service started", "mqtt_addr", s.broker.Addr().String(), "http_addr", s.httpLn.Addr().String(),
@@ -224,6 +227,11 @@ func (s *Service) open() error {
 		return err
 	}
 	s.pipeline = p
+	sp, err := speakers.New(st, &speakers.Options{Logger: s.log})
+	if err != nil {
+		return err
+	}
+	s.speakers = sp
 	return nil
 }
 
@@ -253,8 +261,11 @@ func (s *Service) startMQTT() error {
 	in, err := ingest.New(b, auditedStore{Store: s.store, audit: s.audit, log: s.log}, &ingest.Options{
 		Decrypter: s.keys.HybridDecrypt(),
 		Verifier:  s.verifierFunc(),
-		Notify:    s.pipeline.Notify,
-		Logger:    s.log,
+		Notify: func(rec string) {
+			s.pipeline.Notify(rec)
+			s.speakers.Notify(rec)
+		},
+		Logger: s.log,
 	})
 	if err != nil {
 		return err
