@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -239,9 +240,31 @@ func (r *Runner) diarize(ctx context.Context, rec store.Recording) (diarize.Resu
 	return d.Diarize(samples, format.Channels)
 }
 
+// stored is the JSON form of a diarize.Result. JSON has no NaN, which
+// diarize uses for "no direction" and "no second opinion", so those
+// numbers are optional here.
+type stored struct {
+	Turns     []diarize.Turn  `json:"turns"`
+	Speakers  []storedSpeaker `json:"speakers"`
+	Method    diarize.Method  `json:"method"`
+	Final     bool            `json:"final"`
+	Agreement *float64        `json:"agreement,omitempty"`
+}
+
+type storedSpeaker struct {
+	Label      string        `json:"label"`
+	Caseworker bool          `json:"caseworker,omitempty"`
+	Azimuth    *float64      `json:"azimuth,omitempty"`
+	Speech     time.Duration `json:"speech"`
+}
+
 // Encode returns the stored form of a result.
 func Encode(res diarize.Result) ([]byte, error) {
-	b, err := json.Marshal(res)
+	s := stored{Turns: res.Turns, Method: res.Method, Final: res.Final, Agreement: finite(res.Agreement)}
+	for _, sp := range res.Speakers {
+		s.Speakers = append(s.Speakers, storedSpeaker{Label: sp.Label, Caseworker: sp.Caseworker, Azimuth: finite(sp.Azimuth), Speech: sp.Speech})
+	}
+	b, err := json.Marshal(s)
 	if err != nil {
 		return nil, fmt.Errorf("encoding diarization: %w", err)
 	}
@@ -250,11 +273,34 @@ func Encode(res diarize.Result) ([]byte, error) {
 
 // Decode reads a result stored by Encode.
 func Decode(b []byte) (diarize.Result, error) {
-	var res diarize.Result
-	if err := json.Unmarshal(b, &res); err != nil {
+	var s stored
+	if err := json.Unmarshal(b, &s); err != nil {
 		return diarize.Result{}, fmt.Errorf("decoding stored diarization: %w", err)
 	}
+	res := diarize.Result{Turns: s.Turns, Method: s.Method, Final: s.Final, Agreement: orNaN(s.Agreement)}
+	for _, sp := range s.Speakers {
+		res.Speakers = append(res.Speakers, diarize.Speaker{Label: sp.Label, Caseworker: sp.Caseworker, Azimuth: orNaN(sp.Azimuth), Speech: sp.Speech})
+	}
+	for _, t := range res.Turns {
+		if t.Speaker < 0 || t.Speaker >= len(res.Speakers) {
+			return diarize.Result{}, fmt.Errorf("decoding stored diarization: turn names speaker %d of %d", t.Speaker, len(res.Speakers))
+		}
+	}
 	return res, nil
+}
+
+func finite(f float64) *float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil
+	}
+	return &f
+}
+
+func orNaN(f *float64) float64 {
+	if f == nil {
+		return math.NaN()
+	}
+	return *f
 }
 
 func methodName(m diarize.Method) string {

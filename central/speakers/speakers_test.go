@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -162,5 +163,32 @@ func TestProvisionalThrottled(t *testing.T) {
 	stored, err := st.Diarization(ctx, "rec-1")
 	if err != nil || stored.Final {
 		t.Errorf("stored diarization = final %v, %v, want provisional", stored.Final, err)
+	}
+}
+
+func TestEncodeVoiceResult(t *testing.T) {
+	res := diarize.Result{
+		Turns:     []diarize.Turn{{Start: time.Second, End: 2 * time.Second, Speaker: 0}},
+		Speakers:  []diarize.Speaker{{Label: "Talare 1", Azimuth: math.NaN(), Speech: time.Second}},
+		Method:    diarize.MethodVoice,
+		Final:     true,
+		Agreement: math.NaN(),
+	}
+	b, err := Encode(res)
+	if err != nil {
+		t.Fatalf("Encode of a voice-only result: %v", err)
+	}
+	got, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsNaN(got.Speakers[0].Azimuth) || !math.IsNaN(got.Agreement) {
+		t.Errorf("no-direction values came back as %v and %v, want NaN", got.Speakers[0].Azimuth, got.Agreement)
+	}
+	if got.Speakers[0].Label != "Talare 1" || got.Turns[0].End != 2*time.Second || got.Method != diarize.MethodVoice {
+		t.Errorf("round trip lost data: %+v", got)
+	}
+	if _, err := Decode([]byte(`{"turns":[{"Start":0,"End":1,"Speaker":3}],"speakers":[]}`)); err == nil {
+		t.Error("Decode accepted a turn naming a missing speaker")
 	}
 }

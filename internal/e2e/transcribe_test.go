@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ordagrann/ordagrann/central/asr/asrtest"
+	"github.com/ordagrann/ordagrann/central/speakers"
 	"github.com/ordagrann/ordagrann/hal/sim"
 )
 
@@ -74,6 +75,18 @@ func TestMeetingTranscribed(t *testing.T) {
 				t.Errorf("word %q at %s-%s lies outside its segment %s-%s", w.Text, w.Start, w.End, s.Start, s.End)
 			}
 		}
+	}
+	eventually(t, "the final speaker diarization", func() (bool, error) {
+		d, err := c.svc.Store().Diarization(ctx, rec.ID)
+		return err == nil && d.Final, nil
+	})
+	d, _ := c.svc.Store().Diarization(ctx, rec.ID)
+	res, err := speakers.Decode(d.Result)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Speakers) == 0 || len(res.Turns) == 0 {
+		t.Errorf("final diarization has %d speakers and %d turns, want speech found", len(res.Speakers), len(res.Turns))
 	}
 	for _, r := range engine.Requests() {
 		if got := r.Fields["language"]; len(got) != 1 || got[0] != "sv" {
