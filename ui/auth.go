@@ -39,8 +39,9 @@ const (
 	CSRFHeader = "X-CSRF-Token"
 )
 
-// maxAuthForm is the maximum size of a form body on the sign-in path. The
-// longest valid form (user name, password and CSRF token) is under 1 KiB.
+// maxAuthForm is the maximum size of a form body, on the sign-in path and
+// in every signed-in POST. The longest valid form, a manager's reason of
+// 500 bytes percent-encoded with the CSRF token, is under 2 KiB.
 const maxAuthForm = 4 << 10
 
 // Paths of the sign-in pages.
@@ -53,21 +54,31 @@ const (
 )
 
 // authPageNames are the sign-in templates, parsed with the shared layout.
-var authPageNames = []string{"authsignin.html", "authcode.html", "authenrol.html", "authrecoverycodes.html", "authsignout.html", "authmessage.html"}
+var authPageNames = []string{"authsignin.html", "authcode.html", "authenrol.html", "authrecoverycodes.html", "authsignout.html", "authmessage.html", "authreason.html"}
 
 // authState is the sign-in part of the handler.
 type authState struct {
 	auth   Authenticator
+	dir    AccountDirectory
 	pages  map[string]*template.Template
 	routes *http.ServeMux // pages reachable without a signed-in session
+	grants reasonGrants
 }
 
 // initAuth parses the sign-in pages and registers their routes. It is
 // called by New when Options.Auth is set.
 func (h *handler) initAuth(a Authenticator) error {
-	st := &authState{auth: a, pages: map[string]*template.Template{}, routes: http.NewServeMux()}
-	for _, name := range authPageNames {
-		t, err := template.New(name).ParseFS(templateFiles, "templates/layout.html", "templates/"+name)
+	dir, ok := a.(AccountDirectory)
+	if !ok {
+		return fmt.Errorf("ui: Auth %T does not implement AccountDirectory, so access to recordings cannot be checked", a)
+	}
+	st := &authState{auth: a, dir: dir, pages: map[string]*template.Template{}, routes: http.NewServeMux()}
+	for _, name := range append(authPageNames, adminPageNames...) {
+		files := []string{"templates/layout.html", "templates/" + name}
+		if strings.HasPrefix(name, "admin") {
+			files = append(files, "templates/adminshared.html")
+		}
+		t, err := template.New(name).ParseFS(templateFiles, files...)
 		if err != nil {
 			return fmt.Errorf("ui: parse template %s: %w", name, err)
 		}
@@ -84,6 +95,9 @@ func (h *handler) initAuth(a Authenticator) error {
 	st.routes.HandleFunc("GET "+pathSignOut, h.serveSignOutForm)
 	st.routes.HandleFunc("POST "+pathSignOut, h.serveSignOut)
 	st.routes.HandleFunc("GET /static/{name}", h.serveStatic)
+
+	h.mux.Handle("POST /recordings/{id}/skal", RequireRole(auth.RoleManager)(http.HandlerFunc(h.serveReason)))
+	h.registerAdmin()
 	h.auth = st
 	return nil
 }
@@ -107,9 +121,19 @@ func (h *handler) serveWithAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	r = r.WithContext(withSession(r.Context(), h, sess))
 
+	// A state-changing request reaches only a route registered with its
+	// method, such as "POST /admin/nytt-konto". Routes without a method
+	// are read-only pages.
 	if !safeMethod(r.Method) {
-		w.Header().Set("Allow", "GET, HEAD")
-		h.renderError(w, r, http.StatusMethodNotAllowed)
+		if _, pattern := h.mux.Handler(r); !strings.HasPrefix(pattern, r.Method+" ") {
+			w.Header().Set("Allow", "GET, HEAD")
+			h.renderError(w, r, http.StatusMethodNotAllowed)
+			return
+		}
+	}
+	// An admin reads no recordings, so the start page is the account list.
+	if r.URL.Path == "/" && sess.Account.Role == auth.RoleAdmin {
+		http.Redirect(w, r, pathAdmin, http.StatusSeeOther)
 		return
 	}
 	h.mux.ServeHTTP(w, r)

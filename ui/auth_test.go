@@ -502,24 +502,26 @@ func TestAuthLogsHoldNoSecrets(t *testing.T) {
 }
 
 // TestContentOnlyForCaseworkersAndManagers: IT admins and auditors sign in
-// but never reach recordings, which hold client content.
+// but never reach recordings, which hold client content. An admin's start
+// page is the account list.
 func TestContentOnlyForCaseworkersAndManagers(t *testing.T) {
 	e := newAuthEnv(t)
 	for _, tt := range []struct {
-		role auth.Role
-		want int
+		role    auth.Role
+		list    int // status of GET /
+		content int // status of a recording, before any lookup
 	}{
-		{auth.RoleCaseworker, http.StatusOK},
-		{auth.RoleManager, http.StatusOK},
-		{auth.RoleAdmin, http.StatusForbidden},
-		{auth.RoleAuditor, http.StatusForbidden},
+		{auth.RoleCaseworker, http.StatusOK, http.StatusNotFound},
+		{auth.RoleManager, http.StatusOK, http.StatusNotFound},
+		{auth.RoleAdmin, http.StatusSeeOther, http.StatusForbidden},
+		{auth.RoleAuditor, http.StatusForbidden, http.StatusForbidden},
 	} {
 		b := e.signIn(t, e.enrolled(t, "user-"+string(tt.role), tt.role))
-		if w := b.get("/"); w.Code != tt.want {
-			t.Errorf("%s: GET / = %d, want %d", tt.role, w.Code, tt.want)
+		if w := b.get("/"); w.Code != tt.list {
+			t.Errorf("%s: GET / = %d, want %d", tt.role, w.Code, tt.list)
 		}
-		if w := b.get("/recordings/rec-unknown"); tt.want == http.StatusForbidden && w.Code != http.StatusForbidden {
-			t.Errorf("%s: GET /recordings/rec-unknown = %d, want 403 before any lookup", tt.role, w.Code)
+		if w := b.get("/recordings/rec-unknown"); w.Code != tt.content {
+			t.Errorf("%s: GET /recordings/rec-unknown = %d, want %d", tt.role, w.Code, tt.content)
 		}
 	}
 }

@@ -73,14 +73,20 @@ func newBrowser(t *testing.T) context.Context {
 // screenshot saves the viewport as test-output/auth/name.png.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	screenshotTo(t, ctx, screenshotDir, name)
+}
+
+// screenshotTo saves the viewport as dir/name.png.
+func screenshotTo(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(screenshotDir, name+".png"), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

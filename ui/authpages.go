@@ -366,7 +366,7 @@ func (h *handler) renderAuthMessage(w http.ResponseWriter, r *http.Request, stat
 // failure becomes an error page instead of half a page.
 func (h *handler) renderAuth(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	var buf bytes.Buffer
-	if err := h.auth.pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+	if err := h.auth.pages[name].ExecuteTemplate(&buf, "layout", h.layoutFor(r, data)); err != nil {
 		h.log.Error("render page failed", "page", name, "error", err)
 		h.renderError(w, r, http.StatusInternalServerError)
 		return

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordagrann/ordagrann/central/auth"
 	"github.com/ordagrann/ordagrann/central/store"
 	"github.com/ordagrann/ordagrann/sync/protocol"
 )
@@ -19,6 +20,11 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request) {
 	recs, err := h.src.Recordings(ctx)
 	if err != nil {
 		h.log.Error("list recordings failed", "error", err)
+		h.renderError(w, r, http.StatusInternalServerError)
+		return
+	}
+	if recs, err = h.visibleRecordings(ctx, recs); err != nil {
+		h.log.Error("filter recordings by account failed", "error", err)
 		h.renderError(w, r, http.StatusInternalServerError)
 		return
 	}
@@ -159,7 +165,8 @@ func (h *handler) serveNotFound(w http.ResponseWriter, r *http.Request) {
 }
 
 // lookup loads the recording named by the path's id, rendering the error
-// page and returning false when that fails.
+// page and returning false when that fails or when the signed-in account
+// may not read it (see checkRecordingAccess).
 func (h *handler) lookup(w http.ResponseWriter, r *http.Request) (store.Recording, bool) {
 	id := r.PathValue("id")
 	if !protocol.ValidID(id) {
@@ -180,6 +187,9 @@ func (h *handler) lookup(w http.ResponseWriter, r *http.Request) (store.Recordin
 		h.renderError(w, r, http.StatusInternalServerError)
 		return store.Recording{}, false
 	}
+	if !h.checkRecordingAccess(w, r, rec) {
+		return store.Recording{}, false
+	}
 	return rec, true
 }
 
@@ -192,7 +202,7 @@ func hasAudio(rec store.Recording) bool {
 // becomes an error page instead of half a page.
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	var buf bytes.Buffer
-	if err := h.pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+	if err := h.pages[name].ExecuteTemplate(&buf, "layout", h.layoutFor(r, data)); err != nil {
 		h.log.Error("render page failed", "page", name, "error", err)
 		if name != "error.html" {
 			h.renderError(w, r, http.StatusInternalServerError)
@@ -210,17 +220,50 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 }
 
+// layoutData is the shared layout's input: the page's own data, which
+// the "content" template receives, and the header of a signed-in page.
+type layoutData struct {
+	Page   any
+	Header *headerView // nil outside a signed-in page
+}
+
+// headerView is the signed-in person shown in every page's header.
+type headerView struct {
+	Name  string
+	Role  string // in Swedish
+	CSRF  string
+	Admin bool // links to the admin pages instead of the recordings
+}
+
+// layoutFor wraps a page's data with the header of the request's signed-in account.
+func (h *handler) layoutFor(r *http.Request, data any) layoutData {
+	acc, ok := AccountFromContext(r.Context())
+	if !ok {
+		return layoutData{Page: data}
+	}
+	return layoutData{Page: data, Header: &headerView{
+		Name:  acc.DisplayName,
+		Role:  acc.Role.Swedish(),
+		CSRF:  CSRFTokenFromContext(r.Context()),
+		Admin: acc.Role == auth.RoleAdmin,
+	}}
+}
+
 // renderError renders the Swedish error page for status.
 func (h *handler) renderError(w http.ResponseWriter, r *http.Request, status int) {
 	h.render(w, r, status, "error.html", errorPageFor(status))
 }
 
-// logAccess records a read of rec's content. It renders an error page and
-// returns false when the entry cannot be written, so no content is served
-// without its access-log entry.
+// logAccess records a read of rec's content, with the reason a manager
+// gave for opening another person's recording. It renders an error page
+// and returns false when the entry cannot be written, so no content is
+// served without its access-log entry.
 func (h *handler) logAccess(w http.ResponseWriter, r *http.Request, rec string) bool {
 	if h.access == nil {
 		return true
+	}
+	if reason := h.grantedReason(r, rec); reason != "" {
+		r = r.WithContext(withAccessDetail(r.Context(), AccessDetail{Reason: reason}))
 	}
 	if err := h.access(r, "read", rec); err != nil {
 		h.log.Error("access log write failed, content withheld", "recording_id", rec, "error", err)

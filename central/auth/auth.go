@@ -38,12 +38,13 @@ var (
 	// ErrSessionExpired is returned by Session and the second-factor methods
 	// when a session passed its idle or absolute timeout. The session is deleted.
 	ErrSessionExpired = errors.New("session expired")
-	// ErrNotFound is returned by the admin methods for an unknown account id.
+	// ErrNotFound is returned by the admin methods for an unknown account
+	// id, and by AccountByBadge for a badge id no account has.
 	ErrNotFound = errors.New("account not found")
 	// ErrExists is returned by CreateAccount when the user name is taken.
 	ErrExists = errors.New("user name already taken")
-	// ErrInvalid is returned by CreateAccount and SetPassword for an invalid
-	// field. The error's text names the field and the rule.
+	// ErrInvalid is returned by CreateAccount, SetPassword and SetBadges
+	// for an invalid field. The error's text names the field and the rule.
 	ErrInvalid = errors.New("invalid account field")
 )
 
@@ -263,10 +264,14 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-const schemaVersion = 1
+// Times are Unix nanoseconds; 0 means never. Each entry of migrations
+// takes the schema from the version of its index to the next one.
+var migrations = []string{schemaV1, schemaV2}
 
-// Times are Unix nanoseconds; 0 means never.
-const schema = `
+// schemaVersion is the version migrate brings a database to.
+var schemaVersion = len(migrations)
+
+const schemaV1 = `
 CREATE TABLE accounts (
 	id             TEXT PRIMARY KEY,
 	user_name      TEXT NOT NULL UNIQUE,
@@ -303,8 +308,18 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_account ON sessions(account_id);
 `
 
-// migrate creates the schema in an empty database and rejects one written
-// by a newer version.
+// schemaV2 maps the badge ids of box configurations to accounts. A badge
+// id belongs to at most one account.
+const schemaV2 = `
+CREATE TABLE badges (
+	badge_id   TEXT PRIMARY KEY,
+	account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE
+);
+CREATE INDEX badges_account ON badges(account_id);
+`
+
+// migrate creates the schema in an empty database, brings an older one up
+// to schemaVersion, and rejects one written by a newer version.
 func migrate(db *sql.DB) error {
 	var version int
 	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
@@ -319,11 +334,13 @@ func migrate(db *sql.DB) error {
 
 	tx, err := db.Begin()
 	if err != nil {
-		return fmt.Errorf("creating schema: %w", err)
+		return fmt.Errorf("migrating schema: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.Exec(schema); err != nil {
-		return fmt.Errorf("creating schema: %w", err)
+	for v := version; v < schemaVersion; v++ {
+		if _, err := tx.Exec(migrations[v]); err != nil {
+			return fmt.Errorf("migrating schema from version %d: %w", v, err)
+		}
 	}
 	if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
 		return fmt.Errorf("setting schema version: %w", err)

@@ -18,7 +18,7 @@ func TestAccountCreate(t *testing.T) {
 	}
 
 	var out, errOut bytes.Buffer
-	code := runAccount([]string{"create", "--data", dir, "--user", "anna", "--name", "Anna A", "--role", "caseworker", "--password-stdin"},
+	code := runAccount([]string{"create", "--data", dir, "--user", "anna", "--name", "Anna A", "--role", "caseworker", "--badge", "anna-1", "--badge", "anna-2", "--password-stdin"},
 		strings.NewReader("correct horse battery\n"), &out, &errOut)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
@@ -51,14 +51,23 @@ func TestAccountCreate(t *testing.T) {
 	if len(accounts) != 2 {
 		t.Errorf("%d accounts, want 2", len(accounts))
 	}
+	for _, badge := range []string{"anna-1", "anna-2"} {
+		if acc, err := store.AccountByBadge(context.Background(), badge); err != nil || acc.UserName != "anna" {
+			t.Errorf("AccountByBadge(%s) = %q, %v, want anna", badge, acc.UserName, err)
+		}
+	}
 
 	for _, args := range [][]string{
 		{"create", "--data", dir, "--user", "x", "--name", "X", "--role", "chef", "--generate-password"},
 		{"create", "--data", dir, "--user", "x", "--name", "X", "--role", "caseworker"},
+		{"create", "--data", dir, "--user", "x", "--name", "X", "--role", "caseworker", "--badge", "Anna_1", "--generate-password"},
 		{"create", "--data", t.TempDir(), "--user", "x", "--name", "X", "--role", "caseworker", "--generate-password"},
 	} {
 		if code := runAccount(args, strings.NewReader(""), &out, &errOut); code == 0 {
 			t.Errorf("runAccount(%v) succeeded, want an error", args)
 		}
+	}
+	if accounts, _ := store.ListAccounts(context.Background()); len(accounts) != 2 {
+		t.Errorf("%d accounts after rejected commands, want 2", len(accounts))
 	}
 }

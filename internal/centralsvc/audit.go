@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
 
 	"github.com/ordagrann/ordagrann/central/audit"
 	"github.com/ordagrann/ordagrann/central/auth"
@@ -27,20 +28,41 @@ func wipeSchedule(mode string) (schedule.Schedule, error) {
 	return schedule.Schedule{}, fmt.Errorf("invalid wipe mode %q: use weekly or rolling", mode)
 }
 
-// logWebAccess records a read through the web view by the signed-in account.
+// logWebAccess records a read or an admin change through the web view by
+// the signed-in account, with the reason a manager gave for opening a team
+// member's recording, and for an admin change what was done to which account.
 func (s *Service) logWebAccess(r *http.Request, action, rec string) error {
 	acc, ok := ui.AccountFromContext(r.Context())
 	if !ok {
-		return errors.New("content request without a signed-in account")
+		return errors.New("web request without a signed-in account")
 	}
+	d := ui.AccessDetailFromContext(r.Context())
 	_, err := s.audit.Append(r.Context(), audit.Entry{
 		Actor:       acc.ID,
 		Role:        auditRole(acc.Role),
 		Action:      audit.Action(action),
 		RecordingID: rec,
 		Device:      "web",
+		Reason:      d.Reason,
+		Detail:      adminDetail(d),
 	})
 	return err
+}
+
+// adminDetail returns the access-log detail of an admin change, or nil
+// for a read. It names the change and the target account, never a password.
+func adminDetail(d ui.AccessDetail) map[string]string {
+	if d.Op == "" {
+		return nil
+	}
+	detail := map[string]string{"op": d.Op, "account_id": d.AccountID}
+	if d.Role != "" {
+		detail["role"] = string(d.Role)
+	}
+	if d.Op == "set_badges" {
+		detail["badges"] = strings.Join(d.Badges, ",")
+	}
+	return detail
 }
 
 // logAuthEvent records sign-ins, failed sign-ins and sign-outs. A failed

@@ -78,6 +78,10 @@ func TestSignInThenReadIsLogged(t *testing.T) {
 	acc := authtest.Enrolled(t, c.svc.Accounts(), time.Now(), auth.NewAccount{
 		UserName: "anna", DisplayName: "Anna Andersson", Role: auth.RoleCaseworker, Password: authtest.Password,
 	})
+	// A caseworker reads the recordings started with her badge.
+	if err := c.svc.Accounts().SetBadges(context.Background(), acc.ID, []string{rec.BadgeID}); err != nil {
+		t.Fatal(err)
+	}
 	web := &webClient{t: t, base: "http://" + c.svc.HTTPAddr().String()}
 
 	if code, loc, _ := web.do(http.MethodGet, "/recordings/"+rec.ID, nil); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/logga-in") {

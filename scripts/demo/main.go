@@ -144,7 +144,7 @@ const demoUser = "handlaggare"
 // show it again.
 func createDemoAccount(o options) error {
 	out, err := exec.Command(filepath.Join(o.bin, "central"), "account", "create", "--data", filepath.Join(o.dir, "central"),
-		"--user", demoUser, "--name", "Demo Handläggare", "--role", "caseworker", "--generate-password").CombinedOutput()
+		"--user", demoUser, "--name", "Demo Handläggare", "--role", "caseworker", "--badge", "handlaggare-demo", "--generate-password").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("central account create failed: %v\n%s", err, out)
 	}
