@@ -148,11 +148,16 @@ func createDemoAccount(o options) error {
 	if err != nil {
 		return fmt.Errorf("central account create failed: %v\n%s", err, out)
 	}
-	_, password, ok := strings.Cut(string(out), "password: ")
-	if !ok {
+	var password string
+	for _, line := range strings.Split(string(out), "\n") {
+		if p, ok := strings.CutPrefix(line, "password: "); ok {
+			password = strings.TrimSpace(p)
+		}
+	}
+	if password == "" {
 		return fmt.Errorf("central account create printed no password:\n%s", out)
 	}
-	return os.WriteFile(filepath.Join(o.dir, "demo-konto.txt"), []byte(demoUser+"\n"+strings.TrimSpace(password)+"\n"), 0o600)
+	return os.WriteFile(filepath.Join(o.dir, "demo-konto.txt"), []byte(demoUser+"\n"+password+"\n"), 0o600)
 }
 
 // demoAccount returns the demo user name and password saved by createDemoAccount.
