@@ -24,14 +24,14 @@ var adminPageNames = []string{"adminaccounts.html", "adminnew.html", "adminaccou
 // registerAdmin registers the admin pages, all for role admin only.
 func (h *handler) registerAdmin() {
 	admin := RequireRole(auth.RoleAdmin)
-	h.mux.Handle("GET "+pathAdmin, admin(http.HandlerFunc(h.serveAdminAccounts)))
-	h.mux.Handle("GET "+pathAdminNew, admin(http.HandlerFunc(h.serveAdminNewForm)))
-	h.mux.Handle("GET "+pathAdminAccount+"{id}", admin(http.HandlerFunc(h.serveAdminAccount)))
+	h.handle("GET "+pathAdmin, routeAdmin, admin(http.HandlerFunc(h.serveAdminAccounts)))
+	h.handle("GET "+pathAdminNew, routeAdmin, admin(http.HandlerFunc(h.serveAdminNewForm)))
+	h.handle("GET "+pathAdminAccount+"{id}", routeAdmin, admin(http.HandlerFunc(h.serveAdminAccount)))
 
-	h.mux.Handle("POST "+pathAdminNew, admin(http.HandlerFunc(h.serveAdminCreate)))
-	h.mux.Handle("POST "+pathAdminAccount+"{id}/taggar", admin(http.HandlerFunc(h.serveAdminBadges)))
-	h.mux.Handle("POST "+pathAdminAccount+"{id}/aterstall-tvafaktor", admin(http.HandlerFunc(h.serveAdminResetFactor)))
-	h.mux.Handle("POST "+pathAdminAccount+"{id}/stang-av", admin(http.HandlerFunc(h.serveAdminDisable)))
+	h.handle("POST "+pathAdminNew, routeAdmin, admin(http.HandlerFunc(h.serveAdminCreate)))
+	h.handle("POST "+pathAdminAccount+"{id}/taggar", routeAdmin, admin(http.HandlerFunc(h.serveAdminBadges)))
+	h.handle("POST "+pathAdminAccount+"{id}/aterstall-tvafaktor", routeAdmin, admin(http.HandlerFunc(h.serveAdminResetFactor)))
+	h.handle("POST "+pathAdminAccount+"{id}/stang-av", routeAdmin, admin(http.HandlerFunc(h.serveAdminDisable)))
 }
 
 // accountRow is one account in the admin pages.

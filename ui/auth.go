@@ -96,7 +96,7 @@ func (h *handler) initAuth(a Authenticator) error {
 	st.routes.HandleFunc("POST "+pathSignOut, h.serveSignOut)
 	st.routes.HandleFunc("GET /static/{name}", h.serveStatic)
 
-	h.mux.Handle("POST /recordings/{id}/skal", RequireRole(auth.RoleManager)(http.HandlerFunc(h.serveReason)))
+	h.handle("POST /recordings/{id}/skal", routeOther, RequireRole(auth.RoleManager)(http.HandlerFunc(h.serveReason)))
 	h.registerAdmin()
 	h.auth = st
 	return nil

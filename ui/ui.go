@@ -105,6 +105,7 @@ type handler struct {
 	pages       map[string]*template.Template
 	static      fs.FS
 	mux         *http.ServeMux
+	routes      []route // every registered pattern, for the access-log test
 
 	rejectLog logLimiter // rejected non-loopback requests
 
@@ -169,11 +170,11 @@ func New(src Source, opts *Options) (http.Handler, error) {
 		}
 		return RequireRole(auth.RoleCaseworker, auth.RoleManager)(f)
 	}
-	h.mux.Handle("/{$}", content(h.serveList))
-	h.mux.Handle("/recordings/{id}", content(h.serveRecording))
-	h.mux.Handle("/recordings/{id}/audio.wav", content(h.serveAudio))
-	h.mux.HandleFunc("/static/{name}", h.serveStatic)
-	h.mux.HandleFunc("/", h.serveNotFound)
+	h.handle("/{$}", routeMetadata, content(h.serveList))
+	h.handle("/recordings/{id}", routeContent, content(h.serveRecording))
+	h.handle("/recordings/{id}/audio.wav", routeContent, content(h.serveAudio))
+	h.handle("/static/{name}", routeOther, http.HandlerFunc(h.serveStatic))
+	h.handle("/", routeOther, http.HandlerFunc(h.serveNotFound))
 	if opts.Auth != nil {
 		if err := h.initAuth(opts.Auth); err != nil {
 			return nil, err
@@ -255,4 +256,28 @@ func setSecurityHeaders(hdr http.Header) {
 	hdr.Set("Cross-Origin-Opener-Policy", "same-origin")
 	hdr.Set("Cross-Origin-Resource-Policy", "same-origin")
 	hdr.Set("Cache-Control", "no-store")
+}
+
+// routeKind classifies a route for the access-log rule: every request that
+// reads content writes exactly one entry.
+type routeKind int
+
+const (
+	routeContent  routeKind = iota + 1 // reads a recording's content: one "read" entry per request
+	routeMetadata                      // lists recordings without content: no entry
+	routeAdmin                         // changes accounts: one "admin" entry per change
+	routeOther                         // sign-in, static files, errors
+)
+
+// route is a registered pattern and its kind, kept so a test can walk them all.
+type route struct {
+	pattern string
+	kind    routeKind
+}
+
+// handle registers a route on the mux and records its kind. Every route
+// goes through it, so none escapes the access-log test.
+func (h *handler) handle(pattern string, kind routeKind, handler http.Handler) {
+	h.routes = append(h.routes, route{pattern: pattern, kind: kind})
+	h.mux.Handle(pattern, handler)
 }

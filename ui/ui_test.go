@@ -777,3 +777,53 @@ func TestRecordingRowEngineRejecting(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryContentRouteLogsOnce walks every route the view registers: each
+// one that reads content writes exactly one access-log entry per request,
+// and the others write none. Admin routes are covered by the admin tests.
+func TestEveryContentRouteLogsOnce(t *testing.T) {
+	src := openTestStore(t)
+	recID := "rec-speech"
+	src.record(t, meeting{box: "rum-1", rec: recID, consentAt: testNow.Add(-time.Hour), format: monoFLAC,
+		samples: readSwedishSpeech(t), events: []protocol.EventType{protocol.EventEnd}})
+	var entries []string
+	hd, _ := newTestHandler(t, src, &Options{EngineConfigured: true, Access: func(r *http.Request, action, id string) error {
+		entries = append(entries, action+" "+id)
+		return nil
+	}})
+	h := hd.(*handler)
+
+	walked := 0
+	for _, rt := range h.routes {
+		method, path, found := strings.Cut(rt.pattern, " ")
+		if !found {
+			method, path = http.MethodGet, rt.pattern
+		}
+		if method != http.MethodGet || rt.kind == routeAdmin {
+			continue
+		}
+		path = strings.NewReplacer("{id}", recID, "{name}", "style.css", "{$}", "").Replace(path)
+
+		entries = nil
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.RemoteAddr = "127.0.0.1:5000"
+		req.Host = "127.0.0.1"
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+
+		want := 0
+		if rt.kind == routeContent {
+			want = 1
+			walked++
+			if w.Code != http.StatusOK {
+				t.Errorf("GET %s (route %s) = %d, want 200", path, rt.pattern, w.Code)
+			}
+		}
+		if len(entries) != want {
+			t.Errorf("GET %s (route %s) wrote %d access entries %v, want %d", path, rt.pattern, len(entries), entries, want)
+		}
+	}
+	if walked < 2 {
+		t.Errorf("walked %d content routes, want the recording page and its audio at least", walked)
+	}
+}
