@@ -88,6 +88,7 @@ func (h *handler) serveRecording(w http.ResponseWriter, r *http.Request) {
 		AudioURL:   "/recordings/" + rec.ID + "/audio.wav",
 		Segments:   rows,
 		Speakers:   speakerNotice,
+		Actions:    h.recordingActions(r, rec),
 		Transcript: transcriptNotice(rec, jobs, len(segs), h.engine.Configured),
 	}
 	h.render(w, r, http.StatusOK, "recording.html", page)

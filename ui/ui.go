@@ -187,7 +187,11 @@ func New(src Source, opts *Options) (http.Handler, error) {
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"list.html", "recording.html", "error.html"} {
-		t, err := template.New(name).ParseFS(templateFiles, "templates/layout.html", "templates/"+name)
+		files := []string{"templates/layout.html", "templates/" + name}
+		if name == "recording.html" {
+			files = append(files, "templates/recording-*.html") // parts of the recording page, one file each
+		}
+		t, err := template.New(name).ParseFS(templateFiles, files...)
 		if err != nil {
 			return nil, fmt.Errorf("ui: parse template %s: %w", name, err)
 		}
@@ -201,8 +205,8 @@ func parsePages() (map[string]*template.Template, error) {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setSecurityHeaders(w.Header())
 
-	// TODO: replace this loopback-only rule with sign-in (password and TOTP)
-	// and per-user access checks before the view may listen beyond loopback.
+	// Without AllowRemote (no web TLS) the view answers only loopback
+	// requests for a loopback host name, which also stops DNS rebinding.
 	if !h.allowRemote && (!isLoopbackRemote(r.RemoteAddr) || !isLoopbackHostHeader(r.Host)) {
 		if suppressed, ok := h.rejectLog.allow(h.now()); ok {
 			h.log.Warn("rejected non-loopback request", "remote_addr", r.RemoteAddr, "host", r.Host, "suppressed", suppressed)

@@ -46,6 +46,7 @@ type recordingPage struct {
 	Segments   []segmentRow
 	Transcript string // notice shown above the segments, or empty
 	Speakers   string // notice about the speakers: provisional, or relabelled rows
+	Actions    any    // data of the "recording-actions" part, from recordingActions
 }
 
 // errorPage is the data of the error page.

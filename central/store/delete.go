@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // DeleteRecording deletes recording rec with all that belongs to it and
@@ -63,7 +64,7 @@ func (s *Store) tombstone(ctx context.Context, tx *sql.Tx, rec, reason string) e
 func (s *Store) purge(ctx context.Context, recs []string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, rec := range recs {
-			for _, table := range []string{"segments", "jobs", "chunks", "events", "rejections", "diarization"} {
+			for _, table := range recordingTables {
 				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE recording_id = ?`, rec); err != nil {
 					return fmt.Errorf("deleting %s of recording %s: %w", table, rec, err)
 				}
@@ -90,13 +91,11 @@ func (s *Store) checkpoint(ctx context.Context) {
 // finishDeletions completes deletions that a crash interrupted after the
 // key was deleted and before the rows were.
 func (s *Store) finishDeletions(ctx context.Context) error {
-	rows, err := s.write.QueryContext(ctx, `SELECT id FROM recordings r WHERE deleted_at != 0 AND (
-		EXISTS (SELECT 1 FROM chunks WHERE recording_id = r.id) OR
-		EXISTS (SELECT 1 FROM events WHERE recording_id = r.id) OR
-		EXISTS (SELECT 1 FROM jobs WHERE recording_id = r.id) OR
-		EXISTS (SELECT 1 FROM segments WHERE recording_id = r.id) OR
-		EXISTS (SELECT 1 FROM rejections WHERE recording_id = r.id) OR
-		EXISTS (SELECT 1 FROM diarization WHERE recording_id = r.id))`)
+	var exists []string
+	for _, table := range recordingTables {
+		exists = append(exists, "EXISTS (SELECT 1 FROM "+table+" WHERE recording_id = r.id)")
+	}
+	rows, err := s.write.QueryContext(ctx, `SELECT id FROM recordings r WHERE deleted_at != 0 AND (`+strings.Join(exists, " OR ")+`)`)
 	if err != nil {
 		return fmt.Errorf("finding unfinished deletions: %w", err)
 	}

@@ -166,8 +166,6 @@ func (s *Store) Close() error {
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
-const schemaVersion = 4
-
 const schema = `
 CREATE TABLE period_keys (
 	period     TEXT PRIMARY KEY,
@@ -247,7 +245,7 @@ CREATE TABLE segments (
 	sealed         BLOB NOT NULL
 );
 CREATE INDEX segments_recording ON segments (recording_id, start_ns);
-` + schemaV2 + schemaV3 + schemaV4
+`
 
 // schemaV2 adds settings that the service keeps across restarts, such as the
 // time of the last wipe run.
@@ -291,20 +289,12 @@ func migrate(db *sql.DB) error {
 	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
 		return fmt.Errorf("reading schema version: %w", err)
 	}
-	var ddl string
-	switch version {
-	case schemaVersion:
+	latest := latestVersion()
+	if version > latest {
+		return fmt.Errorf("database has schema version %d, this program knows %d: use the program version that wrote it", version, latest)
+	}
+	if version == latest {
 		return nil
-	case 0:
-		ddl = schema
-	case 1:
-		ddl = schemaV2 + schemaV3 + schemaV4
-	case 2:
-		ddl = schemaV3 + schemaV4
-	case 3:
-		ddl = schemaV4
-	default:
-		return fmt.Errorf("database has schema version %d, this program knows %d: use the program version that wrote it", version, schemaVersion)
 	}
 
 	tx, err := db.Begin()
@@ -312,16 +302,60 @@ func migrate(db *sql.DB) error {
 		return fmt.Errorf("creating schema: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.Exec(ddl); err != nil {
-		return fmt.Errorf("creating schema version %d from %d: %w", schemaVersion, version, err)
+	if version == 0 {
+		if _, err := tx.Exec(schema); err != nil {
+			return fmt.Errorf("creating schema version 1: %w", err)
+		}
+		version = 1
 	}
-	if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
+	for v := version; v < latest; v++ {
+		if _, err := tx.Exec(migrations[v]); err != nil {
+			return fmt.Errorf("upgrading schema version %d to %d: %w", v, v+1, err)
+		}
+	}
+	if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", latest)); err != nil {
 		return fmt.Errorf("setting schema version: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("creating schema: %w", err)
 	}
 	return nil
+}
+
+// migrations[v] upgrades a database of schema version v to v+1. Each file
+// that adds tables registers its step with addMigration in an init
+// function, and each new table that belongs to a recording with
+// addRecordingTable, so that deletion removes its rows.
+var migrations = map[int]string{}
+
+func addMigration(from int, ddl string) {
+	if _, dup := migrations[from]; dup {
+		panic(fmt.Sprintf("store: two migrations from schema version %d", from))
+	}
+	migrations[from] = ddl
+}
+
+// latestVersion returns the version after the last contiguous migration.
+func latestVersion() int {
+	v := 1
+	for migrations[v] != "" {
+		v++
+	}
+	return v
+}
+
+// recordingTables lists the tables whose rows belong to one recording
+// (column recording_id) and go when it is deleted, in deletion order.
+var recordingTables = []string{"segments", "jobs", "chunks", "events"}
+
+func addRecordingTable(name string) { recordingTables = append(recordingTables, name) }
+
+func init() {
+	addMigration(1, schemaV2)
+	addMigration(2, schemaV3)
+	addMigration(3, schemaV4)
+	addRecordingTable("rejections")
+	addRecordingTable("diarization")
 }
 
 // checkPeriodKeys unwraps every stored period key, so a store opened with
