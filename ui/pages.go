@@ -79,17 +79,19 @@ func (h *handler) serveRecording(w http.ResponseWriter, r *http.Request) {
 	}
 	row := h.recordingRow(rec, jobs)
 	h.markRejected(ctx, &row)
-	rows, speakerNotice := h.transcriptRows(ctx, rec.ID, segs)
+	rows, speakerNotice, speakerList := h.transcriptRows(ctx, rec.ID, segs)
 	page := recordingPage{
-		Title:      "Inspelning " + row.Start,
-		Engine:     h.engine,
-		Rec:        row,
-		HasAudio:   hasAudio(rec),
-		AudioURL:   "/recordings/" + rec.ID + "/audio.wav",
-		Segments:   rows,
-		Speakers:   speakerNotice,
-		Actions:    h.recordingActions(r, rec),
-		Transcript: transcriptNotice(rec, jobs, len(segs), h.engine.Configured),
+		Title:       "Inspelning " + row.Start,
+		Engine:      h.engine,
+		Rec:         row,
+		HasAudio:    hasAudio(rec),
+		AudioURL:    "/recordings/" + rec.ID + "/audio.wav",
+		Segments:    rows,
+		Speakers:    speakerNotice,
+		Actions:     h.recordingActions(r, rec),
+		SpeakerList: speakerList,
+		CSRF:        CSRFTokenFromContext(r.Context()),
+		Transcript:  transcriptNotice(rec, jobs, len(segs), h.engine.Configured),
 	}
 	h.render(w, r, http.StatusOK, "recording.html", page)
 }

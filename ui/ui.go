@@ -179,6 +179,7 @@ func New(src Source, opts *Options) (http.Handler, error) {
 		if err := h.initAuth(opts.Auth); err != nil {
 			return nil, err
 		}
+		h.registerSpeakerRoutes(opts.Auth)
 	}
 	return h, nil
 }

@@ -38,15 +38,17 @@ type listPage struct {
 
 // recordingPage is the data of one recording's page.
 type recordingPage struct {
-	Title      string
-	Engine     engineView
-	Rec        recordingRow
-	HasAudio   bool
-	AudioURL   string
-	Segments   []segmentRow
-	Transcript string // notice shown above the segments, or empty
-	Speakers   string // notice about the speakers: provisional, or relabelled rows
-	Actions    any    // data of the "recording-actions" part, from recordingActions
+	Title       string
+	Engine      engineView
+	Rec         recordingRow
+	HasAudio    bool
+	AudioURL    string
+	Segments    []segmentRow
+	Transcript  string        // notice shown above the segments, or empty
+	Speakers    string        // notice about the speakers: provisional, or relabelled rows
+	Actions     any           // data of the "recording-actions" part, from recordingActions
+	SpeakerList []speakerForm // the recording's speakers, for renaming
+	CSRF        string        // token for the page's forms; empty without sign-in
 }
 
 // errorPage is the data of the error page.
@@ -395,24 +397,26 @@ type diarizationSource interface {
 // transcriptRows formats segs by speaker when rec has a diarization, and
 // returns a notice about it: that speakers are provisional, or how many rows
 // the final pass relabelled.
-func (h *handler) transcriptRows(ctx context.Context, rec string, segs []store.Segment) ([]segmentRow, string) {
+func (h *handler) transcriptRows(ctx context.Context, rec string, segs []store.Segment) ([]segmentRow, string, []speakerForm) {
 	src, ok := h.src.(diarizationSource)
 	if !ok || len(segs) == 0 {
-		return segmentRows(segs), ""
+		return segmentRows(segs), "", nil
 	}
 	d, err := src.Diarization(ctx, rec)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			h.log.Error("read diarization failed", "recording_id", rec, "error", err)
 		}
-		return segmentRows(segs), ""
+		return segmentRows(segs), "", nil
 	}
 	res, err := speakers.Decode(d.Result)
 	if err != nil {
 		h.log.Error("decode diarization failed", "recording_id", rec, "error", err)
-		return segmentRows(segs), ""
+		return segmentRows(segs), "", nil
 	}
 
+	h.applySpeakerNames(ctx, rec, &res)
+	forms := speakerForms(res)
 	assigned := diarize.Assign(segs, res)
 	slices.SortStableFunc(assigned, func(a, b diarize.Row) int { return cmp.Compare(a.Start, b.Start) })
 	var before map[string]string // provisional speaker label by row start
@@ -447,13 +451,13 @@ func (h *handler) transcriptRows(ctx context.Context, rec string, segs []store.S
 
 	switch {
 	case !d.Final:
-		return rows, "Talarna är preliminära medan inspelningen pågår och kan ändras när den är klar."
+		return rows, "Talarna är preliminära medan inspelningen pågår och kan ändras när den är klar.", forms
 	case changed == 1:
-		return rows, "När inspelningen var klar gick en sista genomgång igenom talarna. 1 rad fick en annan talare och är markerad."
+		return rows, "När inspelningen var klar gick en sista genomgång igenom talarna. 1 rad fick en annan talare och är markerad.", forms
 	case changed > 1:
-		return rows, "När inspelningen var klar gick en sista genomgång igenom talarna. " + strconv.Itoa(changed) + " rader fick en annan talare och är markerade."
+		return rows, "När inspelningen var klar gick en sista genomgång igenom talarna. " + strconv.Itoa(changed) + " rader fick en annan talare och är markerade.", forms
 	}
-	return rows, ""
+	return rows, "", forms
 }
 
 func rowKey(r diarize.Row) string {

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -294,7 +295,7 @@ func migrate(db *sql.DB) error {
 		return fmt.Errorf("database has schema version %d, this program knows %d: use the program version that wrote it", version, latest)
 	}
 	if version == latest {
-		return nil
+		return applyNamedMigrations(db)
 	}
 
 	tx, err := db.Begin()
@@ -319,7 +320,55 @@ func migrate(db *sql.DB) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("creating schema: %w", err)
 	}
-	return nil
+	return applyNamedMigrations(db)
+}
+
+// namedMigrations add tables that do not depend on each other, keyed by
+// name rather than by version, so that work on separate features cannot
+// claim the same version number. Each runs once; the names applied are
+// kept in the table applied_migrations.
+var namedMigrations = map[string]string{}
+
+func addNamedMigration(name, ddl string) {
+	if _, dup := namedMigrations[name]; dup {
+		panic("store: two named migrations " + name)
+	}
+	namedMigrations[name] = ddl
+}
+
+func applyNamedMigrations(db *sql.DB) error {
+	if len(namedMigrations) == 0 {
+		return nil
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		return fmt.Errorf("applying migrations: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`CREATE TABLE IF NOT EXISTS applied_migrations (name TEXT PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("applying migrations: %w", err)
+	}
+	names := make([]string, 0, len(namedMigrations))
+	for name := range namedMigrations {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		var done int
+		if err := tx.QueryRow(`SELECT count(*) FROM applied_migrations WHERE name = ?`, name).Scan(&done); err != nil {
+			return fmt.Errorf("applying migration %s: %w", name, err)
+		}
+		if done > 0 {
+			continue
+		}
+		if _, err := tx.Exec(namedMigrations[name]); err != nil {
+			return fmt.Errorf("applying migration %s: %w", name, err)
+		}
+		if _, err := tx.Exec(`INSERT INTO applied_migrations (name) VALUES (?)`, name); err != nil {
+			return fmt.Errorf("applying migration %s: %w", name, err)
+		}
+	}
+	return tx.Commit()
 }
 
 // migrations[v] upgrades a database of schema version v to v+1. Each file
