@@ -32,6 +32,7 @@ type Store interface {
 	ReadAudio(ctx context.Context, rec string, from, to uint64) ([]int16, protocol.AudioFormat, error)
 	PutDiarization(ctx context.Context, rec string, final bool, result []byte) error
 	Diarization(ctx context.Context, rec string) (store.Diarization, error)
+	Events(ctx context.Context, rec string) ([]protocol.Event, error)
 }
 
 // Options configures a Runner. Zero fields take the defaults named.
@@ -232,6 +233,10 @@ func (r *Runner) diarize(ctx context.Context, rec store.Recording) (diarize.Resu
 	opts := &diarize.Options{Logger: r.log}
 	if profile, err := board.Lookup(rec.Board); err == nil && len(profile.Mics) == format.Channels {
 		opts.Mics = profile.Mics
+		opts.CaseworkerAzimuth, err = r.caseworkerDirection(ctx, rec.ID)
+		if err != nil {
+			return diarize.Result{}, err
+		}
 	}
 	d, err := diarize.New(opts)
 	if err != nil {
@@ -311,4 +316,19 @@ func methodName(m diarize.Method) string {
 		return "voice"
 	}
 	return "none"
+}
+
+// caseworkerDirection returns the caseworker's direction the box reported
+// with the client's consent, or nil when its configuration has none.
+func (r *Runner) caseworkerDirection(ctx context.Context, rec string) (*float64, error) {
+	events, err := r.st.Events(ctx, rec)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range events {
+		if e.Type == protocol.EventConsent && e.Start != nil {
+			return e.Start.CaseworkerDirection, nil
+		}
+	}
+	return nil, nil
 }

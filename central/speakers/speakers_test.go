@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -24,6 +25,11 @@ const fixture = "../../testdata/diarization/two-2mic-rt025-snr25"
 // respeaker-2mic box, chunk by chunk; ended reports whether the end event
 // is stored too.
 func storeFixture(t *testing.T, st *store.Store, rec string, ended bool) int {
+	return storeFixtureFacing(t, st, rec, ended, nil)
+}
+
+// storeFixtureFacing is storeFixture with the caseworker's direction in the consent event.
+func storeFixtureFacing(t *testing.T, st *store.Store, rec string, ended bool, caseworker *float64) int {
 	t.Helper()
 	b, err := os.ReadFile(fixture + ".flac")
 	if err != nil {
@@ -40,7 +46,7 @@ func storeFixture(t *testing.T, st *store.Store, rec string, ended bool) int {
 	ctx := context.Background()
 	at := time.Date(2026, 12, 4, 13, 0, 0, 0, time.UTC)
 	consent := protocol.Event{V: 1, Seq: 0, Type: protocol.EventConsent, At: at,
-		Start: &protocol.StartInfo{Format: format, BadgeID: "badge-1", Board: "respeaker-2mic", ConsentAsk: at}}
+		Start: &protocol.StartInfo{Format: format, BadgeID: "badge-1", Board: "respeaker-2mic", ConsentAsk: at, CaseworkerDirection: caseworker}}
 	if _, err := st.PutEvent(ctx, "box-1", rec, consent); err != nil {
 		t.Fatal(err)
 	}
@@ -190,5 +196,42 @@ func TestEncodeVoiceResult(t *testing.T) {
 	}
 	if _, err := Decode([]byte(`{"turns":[{"Start":0,"End":1,"Speaker":3}],"speakers":[]}`)); err == nil {
 		t.Error("Decode accepted a turn naming a missing speaker")
+	}
+}
+
+// TestCaseworkerLabelled: with the caseworker's direction from the box's
+// configuration (200 degrees in the fixture's room), the speaker in that
+// direction is labelled Handläggare.
+func TestCaseworkerLabelled(t *testing.T) {
+	st := openStore(t)
+	direction := 200.0
+	storeFixtureFacing(t, st, "rec-1", true, &direction)
+	r, err := New(st, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rec, _ := st.Recording(ctx, "rec-1")
+	if _, err := r.Process(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := st.Diarization(ctx, "rec-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Decode(stored.Result)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	caseworkers := 0
+	for _, sp := range res.Speakers {
+		labels = append(labels, sp.Label)
+		if sp.Caseworker {
+			caseworkers++
+		}
+	}
+	if caseworkers != 1 || !slices.Contains(labels, diarize.LabelCaseworker) {
+		t.Errorf("speaker labels = %v with %d caseworkers, want exactly one %q", labels, caseworkers, diarize.LabelCaseworker)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,9 +50,10 @@ func (l *badgeList) Set(s string) error {
 
 // configFlags are the configuration flags shared by enroll and config.
 type configFlags struct {
-	badges         badgeList
-	consentTimeout time.Duration
-	board          string
+	badges              badgeList
+	consentTimeout      time.Duration
+	board               string
+	caseworkerDirection *float64 // nil: not given or "none"
 }
 
 // register adds the flags to fs. With defaults false, a flag left out keeps
@@ -64,6 +66,18 @@ func (f *configFlags) register(fs *flag.FlagSet, defaults bool) {
 	fs.Var(&f.badges, "badge", "staff badge as `UID=ID`: the card UID in hex and the badge id (repeatable; replaces the box's badge list)"+unchanged)
 	fs.DurationVar(&f.consentTimeout, "consent-timeout", timeout, fmt.Sprintf("how long the box waits for the client's yes or no, %s to %s", boxconfig.MinConsentTimeout, boxconfig.MaxConsentTimeout)+unchanged)
 	fs.StringVar(&f.board, "board", board, "board profile of the box"+unchanged)
+	fs.Func("caseworker-direction", "direction of the caseworker's chair in `degrees` counter-clockwise from the board's X axis (0 to 360), or none; diarization labels that speaker Handläggare"+unchanged, func(s string) error {
+		if s == "none" {
+			f.caseworkerDirection = nil
+			return nil
+		}
+		d, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(d >= 0 && d < 360) {
+			return fmt.Errorf("invalid direction %q: use 0 to 360 degrees, or none", s)
+		}
+		f.caseworkerDirection = &d
+		return nil
+	})
 }
 
 func (c *cli) enroll(args []string) error {
@@ -98,6 +112,8 @@ func (c *cli) enroll(args []string) error {
 		Board:          cf.board,
 		ConsentTimeout: boxconfig.Duration(cf.consentTimeout),
 		Badges:         cf.badges,
+
+		CaseworkerDirection: cf.caseworkerDirection,
 	}
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
@@ -227,6 +243,9 @@ func (c *cli) config(args []string) error {
 	}
 	if set["board"] {
 		cfg.Board = cf.board
+	}
+	if set["caseworker-direction"] {
+		cfg.CaseworkerDirection = cf.caseworkerDirection
 	}
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)

@@ -395,3 +395,36 @@ func TestUsageAndFailures(t *testing.T) {
 		})
 	}
 }
+
+func TestCaseworkerDirection(t *testing.T) {
+	e := newEnv(t)
+	e.enroll(t, "--badge", "04a1b2c3=cw-0001", "--caseworker-direction", "90")
+	direction := func() *float64 {
+		t.Helper()
+		enrollment, err := boxconfig.LoadEnrollment(e.box)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := enrollment.LoadConfig(e.box)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg.CaseworkerDirection
+	}
+	if d := direction(); d == nil || *d != 90 {
+		t.Errorf("direction after enroll = %v, want 90", d)
+	}
+	mustRun(t, "config", "--dir", e.fleet, "--box", "room-12", "--out", e.box, "--consent-timeout", "30s")
+	if d := direction(); d == nil || *d != 90 {
+		t.Errorf("direction after an unrelated change = %v, want 90 kept", d)
+	}
+	mustRun(t, "config", "--dir", e.fleet, "--box", "room-12", "--out", e.box, "--caseworker-direction", "none")
+	if d := direction(); d != nil {
+		t.Errorf("direction after none = %v, want nil", *d)
+	}
+	for _, bad := range []string{"360", "-1", "north"} {
+		if code, _, _ := runCLI(t, "config", "--dir", e.fleet, "--box", "room-12", "--out", e.box, "--caseworker-direction", bad); code == 0 {
+			t.Errorf("--caseworker-direction %s accepted", bad)
+		}
+	}
+}

@@ -221,6 +221,8 @@ func (b *Box) openSession(conf *boxconfig.Config, profile board.Profile, mic hal
 		Board:          profile.Name,
 		Badges:         conf.BadgeMap(),
 		ConsentTimeout: time.Duration(conf.ConsentTimeout),
+
+		CaseworkerDirection: conf.CaseworkerDirection,
 		NewRecorder: func(rec string, format hal.AudioFormat) (session.Recorder, error) {
 			return capture.NewRecorder(sealer, b.journal, rec, format, &capture.Options{Logger: b.log})
 		},

@@ -37,6 +37,9 @@ type Config struct {
 	Board          string    `json:"board"`
 	ConsentTimeout Duration  `json:"consent_timeout"`
 	Badges         []Badge   `json:"badges"`
+	// CaseworkerDirection is where the caseworker's chair is, in degrees
+	// counter-clockwise from the board's X axis; nil when unknown.
+	CaseworkerDirection *float64 `json:"caseworker_direction,omitempty"`
 }
 
 // Badge maps a staff card to a badge id.
@@ -103,6 +106,9 @@ func (c *Config) Validate() error {
 	}
 	if err := protocol.CheckID("board", c.Board); err != nil {
 		return err
+	}
+	if d := c.CaseworkerDirection; d != nil && !(*d >= 0 && *d < 360) {
+		return fmt.Errorf("invalid caseworker direction %v: use 0 to 360 degrees", *d)
 	}
 	if t := time.Duration(c.ConsentTimeout); t < MinConsentTimeout || t > MaxConsentTimeout {
 		return fmt.Errorf("invalid consent timeout %s: use %s to %s", t, MinConsentTimeout, MaxConsentTimeout)

@@ -57,6 +57,8 @@ type Recorder interface {
 type Options struct {
 	BoxID string // required, a protocol id
 	Board string // required, the board profile name recorded in StartInfo
+	// CaseworkerDirection is recorded in StartInfo for diarization; nil when unknown.
+	CaseworkerDirection *float64
 	// Badges maps a card UID, as lowercase hex, to the badge id of the
 	// box's configuration. An empty map puts the session in the fault state.
 	Badges map[string]string
@@ -88,15 +90,16 @@ type Session struct {
 	mic        hal.Microphone
 	journal    Journal
 
-	boxID, board   string
-	badges         map[string]string
-	consentTimeout time.Duration
-	clock          Clock
-	newID          func() string
-	newRecorder    func(string, hal.AudioFormat) (Recorder, error)
-	onState        func(protocol.BoxState)
-	log            *slog.Logger
-	setupFault     string // reason the session cannot record at all, or empty
+	boxID, board        string
+	caseworkerDirection *float64
+	badges              map[string]string
+	consentTimeout      time.Duration
+	clock               Clock
+	newID               func() string
+	newRecorder         func(string, hal.AudioFormat) (Recorder, error)
+	onState             func(protocol.BoxState)
+	log                 *slog.Logger
+	setupFault          string // reason the session cannot record at all, or empty
 
 	running atomic.Bool
 	timers  chan timerEvent
@@ -173,19 +176,20 @@ func New(green, red hal.Button, led hal.LED, reader hal.BadgeReader, mic hal.Mic
 
 	s := &Session{
 		green: green, red: red, led: led, reader: reader, mic: mic, journal: journal,
-		boxID:          opts.BoxID,
-		board:          opts.Board,
-		badges:         badges,
-		consentTimeout: opts.ConsentTimeout,
-		clock:          opts.Clock,
-		newID:          opts.NewRecordingID,
-		newRecorder:    opts.NewRecorder,
-		onState:        opts.OnState,
-		log:            opts.Logger,
-		timers:         make(chan timerEvent),
-		sent:           make(chan sentEvent),
-		quit:           make(chan struct{}),
-		state:          protocol.StateIdle,
+		boxID:               opts.BoxID,
+		board:               opts.Board,
+		caseworkerDirection: opts.CaseworkerDirection,
+		badges:              badges,
+		consentTimeout:      opts.ConsentTimeout,
+		clock:               opts.Clock,
+		newID:               opts.NewRecordingID,
+		newRecorder:         opts.NewRecorder,
+		onState:             opts.OnState,
+		log:                 opts.Logger,
+		timers:              make(chan timerEvent),
+		sent:                make(chan sentEvent),
+		quit:                make(chan struct{}),
+		state:               protocol.StateIdle,
 	}
 	if s.consentTimeout <= 0 {
 		s.consentTimeout = DefaultConsentTimeout
@@ -472,6 +476,8 @@ func (s *Session) startRecording() {
 		BadgeID:    req.badgeID,
 		Board:      s.board,
 		ConsentAsk: req.askedAt,
+
+		CaseworkerDirection: s.caseworkerDirection,
 	}
 	if err := s.addEvent(r, protocol.Event{Type: protocol.EventConsent, Start: start}); err != nil {
 		s.enterFault("journal failed", err)

@@ -83,6 +83,10 @@ type StartInfo struct {
 	BadgeID    string      `json:"badge_id"` // badge id from the box's signed configuration, not the card's UID
 	Board      string      `json:"board"`
 	ConsentAsk time.Time   `json:"consent_asked_at"`
+	// CaseworkerDirection is the direction of the caseworker's chair in
+	// degrees counter-clockwise from the board's X axis, when the box's
+	// configuration says it; diarization labels that speaker Handläggare.
+	CaseworkerDirection *float64 `json:"caseworker_direction,omitempty"`
 }
 
 // EndInfo closes a recording. Chunks is the number of chunks the box wrote,
@@ -166,6 +170,9 @@ func (e Event) validate() error {
 		}
 		if err := e.Start.Format.Validate(); err != nil {
 			return err
+		}
+		if d := e.Start.CaseworkerDirection; d != nil && !(*d >= 0 && *d < 360) {
+			return fmt.Errorf("invalid caseworker direction %v: use 0 to 360 degrees", *d)
 		}
 	}
 	if (e.Type == EventEnd || e.Type == EventInterrupted) && e.End == nil {
