@@ -40,9 +40,18 @@ const (
 )
 
 // maxAuthForm is the maximum size of a form body, on the sign-in path and
-// in every signed-in POST. The longest valid form, a manager's reason of
-// 500 bytes percent-encoded with the CSRF token, is under 2 KiB.
+// in every signed-in POST but segment edits. The longest valid form, a
+// manager's reason of 500 bytes percent-encoded with the CSRF token, is
+// under 2 KiB.
 const maxAuthForm = 4 << 10
+
+// maxEditForm is the maximum size of a segment edit's form: 2,000
+// characters of up to 4 UTF-8 bytes each, percent-encoded, with the CSRF
+// token, is about 24 KiB.
+const maxEditForm = 32 << 10
+
+// editPattern is the route whose forms may be maxEditForm long.
+const editPattern = "POST /recordings/{id}/segment/{seg}"
 
 // Paths of the sign-in pages.
 const (
@@ -279,7 +288,11 @@ func sameOrigin(r *http.Request) bool {
 // parseAuthForm reads a form body of at most maxAuthForm bytes. Otherwise
 // it renders the error page and returns false.
 func (h *handler) parseAuthForm(w http.ResponseWriter, r *http.Request) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, maxAuthForm)
+	limit := int64(maxAuthForm)
+	if _, pattern := h.mux.Handler(r); pattern == editPattern {
+		limit = maxEditForm
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	err := r.ParseForm()
 	var tooBig *http.MaxBytesError
 	switch {

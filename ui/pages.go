@@ -80,6 +80,7 @@ func (h *handler) serveRecording(w http.ResponseWriter, r *http.Request) {
 	row := h.recordingRow(rec, jobs)
 	h.markRejected(ctx, &row)
 	rows, speakerNotice, speakerList := h.transcriptRows(ctx, rec.ID, segs)
+	rows = h.applyEdits(ctx, rec.ID, segs, rows)
 	page := recordingPage{
 		Title:       "Inspelning " + row.Start,
 		Engine:      h.engine,

@@ -180,6 +180,7 @@ func New(src Source, opts *Options) (http.Handler, error) {
 			return nil, err
 		}
 		h.registerSpeakerRoutes(opts.Auth)
+		h.registerEditRoutes(opts.Auth)
 	}
 	return h, nil
 }

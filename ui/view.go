@@ -93,10 +93,25 @@ type segmentRow struct {
 	Seconds string // start in seconds, for the player
 	Parts   []textPart
 
+	SegmentID int64 // the engine segment the row comes from
+
 	Speaker      string // the speaker's label; empty before diarization
 	SpeakerClass string // "speaker-1" to "speaker-6": one colour per speaker on every row
 	Overlap      bool   // another speaker talked at the same time
 	Changed      bool   // the final pass gave this row another speaker than the provisional one
+
+	Edited  bool          // a person changed the text; Parts hold the latest version
+	History []editVersion // earlier versions, oldest first, when Edited
+	Text    string        // the whole segment's current text, for the edit form
+	// FirstOfSegment is set on the first row of a segment, which carries
+	// the edit form; a segment that changes speaker spans several rows.
+	FirstOfSegment bool
+}
+
+// editVersion is an earlier text of an edited segment.
+type editVersion struct {
+	Label string // "Ursprunglig utskrift" or when it was written
+	Text  string
 }
 
 // textPart is a run of a segment's text: either plain text between words,
@@ -230,9 +245,13 @@ func segmentRows(segs []store.Segment) []segmentRow {
 	rows := make([]segmentRow, 0, len(sorted))
 	for _, s := range sorted {
 		rows = append(rows, segmentRow{
-			Clock:   formatClock(s.Start),
-			Seconds: formatSeconds(s.Start),
-			Parts:   textParts(s),
+			SegmentID: s.ID,
+			Clock:     formatClock(s.Start),
+			Seconds:   formatSeconds(s.Start),
+			Parts:     textParts(s),
+			Text:      strings.TrimSpace(s.Text),
+
+			FirstOfSegment: true,
 		})
 	}
 	return rows
@@ -429,16 +448,26 @@ func (h *handler) transcriptRows(ctx context.Context, rec string, segs []store.S
 		}
 	}
 
+	whole := map[int64]string{}
+	for _, s := range segs {
+		whole[s.ID] = strings.TrimSpace(s.Text)
+	}
+	seen := map[int64]bool{}
 	rows := make([]segmentRow, 0, len(assigned))
 	changed := 0
 	for _, a := range assigned {
 		row := segmentRow{
-			Clock:   formatClock(a.Start),
-			Seconds: formatSeconds(a.Start),
-			Parts:   textParts(a.Segment),
-			Speaker: speakerLabel(res, a.Speaker),
-			Overlap: a.Overlap,
+			SegmentID: a.ID,
+			Clock:     formatClock(a.Start),
+			Seconds:   formatSeconds(a.Start),
+			Parts:     textParts(a.Segment),
+			Text:      whole[a.ID],
+			Speaker:   speakerLabel(res, a.Speaker),
+			Overlap:   a.Overlap,
+
+			FirstOfSegment: !seen[a.ID],
 		}
+		seen[a.ID] = true
 		if a.Speaker >= 0 {
 			row.SpeakerClass = "speaker-" + strconv.Itoa(a.Speaker%6+1)
 		}

@@ -1,0 +1,121 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ordagrann/ordagrann/central/auth"
+	"github.com/ordagrann/ordagrann/central/store"
+)
+
+// segmentEditor is implemented by a Source that keeps edits of segment
+// texts (central/store does).
+type segmentEditor interface {
+	SegmentEdits(ctx context.Context, rec string) (map[int64][]store.Edit, error)
+	EditSegment(ctx context.Context, rec string, segment int64, text, editedBy string) (store.Edit, error)
+}
+
+// applyEdits shows the latest edit of every edited segment: its rows become
+// one row with the edited text, marked, with the engine's original and the
+// earlier edits as its history.
+func (h *handler) applyEdits(ctx context.Context, rec string, segs []store.Segment, rows []segmentRow) []segmentRow {
+	src, ok := h.src.(segmentEditor)
+	if !ok {
+		return rows
+	}
+	edits, err := src.SegmentEdits(ctx, rec)
+	if err != nil {
+		h.log.Error("read segment edits failed", "recording_id", rec, "error", err)
+		return rows
+	}
+	if len(edits) == 0 {
+		return rows
+	}
+	original := map[int64]string{}
+	for _, s := range segs {
+		original[s.ID] = strings.TrimSpace(s.Text)
+	}
+
+	out := rows[:0:0]
+	done := map[int64]bool{}
+	for _, row := range rows {
+		versions, edited := edits[row.SegmentID]
+		if !edited {
+			out = append(out, row)
+			continue
+		}
+		if done[row.SegmentID] {
+			continue // the segment's other rows are folded into its first
+		}
+		done[row.SegmentID] = true
+
+		latest := versions[len(versions)-1]
+		row.Edited = true
+		row.FirstOfSegment = true
+		row.Parts = []textPart{{Text: latest.Text}}
+		row.Text = latest.Text
+		row.History = []editVersion{{Label: "Ursprunglig utskrift", Text: original[row.SegmentID]}}
+		for _, v := range versions[:len(versions)-1] {
+			row.History = append(row.History, editVersion{Label: "Ändrad " + formatDateTime(v.EditedAt, h.now(), h.loc), Text: v.Text})
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// registerEditRoutes adds the segment edit route; editing needs sign-in,
+// so it has a CSRF token and an editor to record.
+func (h *handler) registerEditRoutes(a Authenticator) {
+	if a == nil {
+		return
+	}
+	h.handle(editPattern, routeContent,
+		RequireRole(auth.RoleCaseworker, auth.RoleManager)(http.HandlerFunc(h.serveEditSegment)))
+}
+
+// serveEditSegment stores a new text for one segment and returns to it.
+func (h *handler) serveEditSegment(w http.ResponseWriter, r *http.Request) {
+	rec, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	src, ok := h.src.(segmentEditor)
+	acc, signedIn := AccountFromContext(r.Context())
+	if !ok || !signedIn {
+		h.renderError(w, r, http.StatusNotFound)
+		return
+	}
+	seg, err := strconv.ParseInt(r.PathValue("seg"), 10, 64)
+	if err != nil {
+		h.renderError(w, r, http.StatusNotFound)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxEditForm)
+	if err := r.ParseForm(); err != nil {
+		h.renderError(w, r, http.StatusRequestEntityTooLarge)
+		return
+	}
+
+	if _, err := src.EditSegment(r.Context(), rec.ID, seg, r.PostFormValue("text"), acc.ID); err != nil {
+		switch {
+		case errors.Is(err, store.ErrInvalid):
+			h.log.Warn("segment edit rejected", "recording_id", rec.ID, "segment_id", seg, "error", err)
+			h.renderError(w, r, http.StatusBadRequest)
+		case errors.Is(err, store.ErrNotFound):
+			h.renderError(w, r, http.StatusNotFound)
+		default:
+			h.log.Error("store segment edit failed", "recording_id", rec.ID, "segment_id", seg, "error", err)
+			h.renderError(w, r, http.StatusInternalServerError)
+		}
+		return
+	}
+	if h.access != nil {
+		if err := h.access(r, "edit", rec.ID); err != nil {
+			h.log.Error("access log write failed after a segment edit", "recording_id", rec.ID, "error", err)
+		}
+	}
+	http.Redirect(w, r, "/recordings/"+rec.ID+"#segment-"+strconv.FormatInt(seg, 10), http.StatusSeeOther)
+}
