@@ -25,7 +25,7 @@ import (
 	"github.com/ordagrann/ordagrann/sync/protocol"
 )
 
-// Store is what diarization needs from central/store.
+// Store is the part of central/store that diarization uses.
 type Store interface {
 	Recordings(ctx context.Context) ([]store.Recording, error)
 	Recording(ctx context.Context, id string) (store.Recording, error)
