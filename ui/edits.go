@@ -119,3 +119,10 @@ func (h *handler) serveEditSegment(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/recordings/"+rec.ID+"#segment-"+strconv.FormatInt(seg, 10), http.StatusSeeOther)
 }
+
+// shownRows returns rec's transcript as people see it everywhere (page,
+// search, copy): by speaker, with the given names and the latest edits.
+func (h *handler) shownRows(ctx context.Context, rec string, segs []store.Segment) ([]segmentRow, string, []speakerForm) {
+	rows, notice, speakers := h.transcriptRows(ctx, rec, segs)
+	return h.applyEdits(ctx, rec, segs, rows), notice, speakers
+}

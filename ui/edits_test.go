@@ -41,6 +41,16 @@ func TestEditSegmentKeepsHistory(t *testing.T) {
 	}
 	e.access.take()
 
+	// The journal note and the search use the corrected text, not the engine's.
+	note := anna.post("/recordings/rec-anna/kopiera", url.Values{CSRFField: {token}, "urval": {"alla"}}).Body.String()
+	if !strings.Contains(note, "Hon heter Anna.") || strings.Contains(note, "Hon heter Ana.") {
+		t.Errorf("journal note after an edit does not hold the corrected text:\n%s", note)
+	}
+	if hits := anna.get("/sok?q=Anna").Body.String(); !strings.Contains(hits, "<mark>Anna</mark>") {
+		t.Errorf("search does not find the corrected word")
+	}
+	e.access.take()
+
 	for _, bad := range []struct {
 		name string
 		path string

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io/fs"
 	"net/http"
@@ -35,6 +36,7 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request) {
 		ShowBoxes: h.statuses != nil,
 		Boxes:     h.boxRows(),
 	}
+	marks := h.documentedMarks(ctx)
 	for _, rec := range recs {
 		jobs, err := h.src.Jobs(ctx, rec.ID)
 		if errors.Is(err, store.ErrDeleted) || errors.Is(err, store.ErrNotFound) {
@@ -47,6 +49,7 @@ func (h *handler) serveList(w http.ResponseWriter, r *http.Request) {
 		}
 		row := h.recordingRow(rec, jobs)
 		h.markRejected(ctx, &row)
+		_, row.Documented = marks[rec.ID]
 		page.Recordings = append(page.Recordings, row)
 	}
 
@@ -79,8 +82,7 @@ func (h *handler) serveRecording(w http.ResponseWriter, r *http.Request) {
 	}
 	row := h.recordingRow(rec, jobs)
 	h.markRejected(ctx, &row)
-	rows, speakerNotice, speakerList := h.transcriptRows(ctx, rec.ID, segs)
-	rows = h.applyEdits(ctx, rec.ID, segs, rows)
+	rows, speakerNotice, speakerList := h.shownRows(ctx, rec.ID, segs)
 	page := recordingPage{
 		Title:       "Inspelning " + row.Start,
 		Engine:      h.engine,
@@ -275,4 +277,21 @@ func (h *handler) logAccess(w http.ResponseWriter, r *http.Request, rec string) 
 		return false
 	}
 	return true
+}
+
+// documentedMarks returns the recordings marked as documented, or none when
+// the source keeps no marks or fails (the list still shows, without them).
+func (h *handler) documentedMarks(ctx context.Context) map[string]store.DocumentedMark {
+	src, ok := h.src.(interface {
+		DocumentedMarks(ctx context.Context) (map[string]store.DocumentedMark, error)
+	})
+	if !ok {
+		return nil
+	}
+	marks, err := src.DocumentedMarks(ctx)
+	if err != nil {
+		h.log.Error("read documented marks failed", "error", err)
+		return nil
+	}
+	return marks
 }

@@ -182,6 +182,9 @@ func New(src Source, opts *Options) (http.Handler, error) {
 		h.registerSpeakerRoutes(opts.Auth)
 		h.registerEditRoutes(opts.Auth)
 	}
+	if err := h.registerActions(); err != nil {
+		return nil, err
+	}
 	return h, nil
 }
 

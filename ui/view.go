@@ -75,6 +75,7 @@ type recordingRow struct {
 	Wipe       string // when the scheduled wipe deletes it; empty when unknown
 	WipeISO    string
 	Rejected   string // why the central service rejected parts of it; empty when none
+	Documented bool   // the caseworker marked it as moved to the journal
 }
 
 // boxRow is a box's last status formatted for display.

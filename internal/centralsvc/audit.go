@@ -44,9 +44,23 @@ func (s *Service) logWebAccess(r *http.Request, action, rec string) error {
 		RecordingID: rec,
 		Device:      "web",
 		Reason:      d.Reason,
-		Detail:      adminDetail(d),
+		Detail:      webDetail(r.Context(), d),
 	})
 	return err
+}
+
+// webDetail returns the access-log detail of a web request: an admin
+// change, or the counts of a search, copy or delete such as "hits" and
+// "segments". It is nil for a plain read.
+func webDetail(ctx context.Context, d ui.AccessDetail) map[string]string {
+	detail := adminDetail(d)
+	for k, v := range ui.ActionDetailFromContext(ctx) {
+		if detail == nil {
+			detail = map[string]string{}
+		}
+		detail[k] = v
+	}
+	return detail
 }
 
 // adminDetail returns the access-log detail of an admin change, or nil

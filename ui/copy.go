@@ -1,0 +1,194 @@
+package ui
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/ordagrann/ordagrann/central/pseudo"
+)
+
+// copyDetector finds names and personal identity numbers for the
+// pseudonymized copy. It is built on first use, because loading its name
+// lists takes a moment that a view without copies need not spend.
+var copyDetector = sync.OnceValues(func() (*pseudo.Detector, error) { return pseudo.NewDetector(nil) })
+
+// copyPage is the data of the copy page: first the choice of rows, then
+// the journal note.
+type copyPage struct {
+	Title       string
+	RecordingID string
+	CSRF        string
+	Rec         recordingRow
+	Rows        []copyRow
+	Error       string
+
+	Note         string // the journal note; empty on the choice of rows
+	NoteRows     int
+	NoteHeight   int // lines of the note's text area: the note's, up to 16
+	Pseudonymize bool
+}
+
+// copyRow is a transcript row offered for the journal note.
+type copyRow struct {
+	Number  int // from 1
+	Clock   string
+	Speaker string
+	Text    string
+}
+
+// serveCopyForm shows the recording's rows to choose from for the
+// journal note. It shows transcript text, so it writes a "read" entry.
+func (h *handler) serveCopyForm(w http.ResponseWriter, r *http.Request) {
+	page, ok := h.copyPage(w, r)
+	if !ok {
+		return
+	}
+	if !h.logAccess(w, r, page.RecordingID) {
+		return
+	}
+	h.render(w, r, http.StatusOK, "copy.html", page)
+}
+
+// serveCopy returns the journal note of the chosen rows, pseudonymized
+// when asked, and writes one "copy" entry before the text is sent.
+func (h *handler) serveCopy(w http.ResponseWriter, r *http.Request) {
+	page, ok := h.copyPage(w, r)
+	if !ok {
+		return
+	}
+	if !h.parseAuthForm(w, r) {
+		return
+	}
+
+	// NOTE: the CSRF check reads at most maxAuthForm (4 KiB) of form, so a
+	// choice of more than about 450 single rows is rejected as too large.
+	rows, errText := chosenRows(page.Rows, r.PostForm.Get("urval"), r.PostForm["rad"])
+	if errText != "" {
+		page.Error = errText
+		if !h.logAccess(w, r, page.RecordingID) { // the form shows the rows again
+			return
+		}
+		h.render(w, r, http.StatusBadRequest, "copy.html", page)
+		return
+	}
+	page.Pseudonymize = r.PostForm.Get("pseudonymisera") == "ja"
+	note, err := journalNote(page.Rec, rows, page.Pseudonymize)
+	if err != nil {
+		h.log.Error("prepare pseudonymized copy failed", "recording_id", page.RecordingID, "error", err)
+		h.renderError(w, r, http.StatusInternalServerError)
+		return
+	}
+
+	pseudonymized := "no"
+	if page.Pseudonymize {
+		pseudonymized = "yes"
+	}
+	detail := map[string]string{"segments": strconv.Itoa(len(rows)), "pseudonymized": pseudonymized}
+	if !h.logAction(w, r, "copy", page.RecordingID, detail) {
+		return
+	}
+	page.Title = "Journaltext"
+	page.Note, page.NoteRows = note, len(rows)
+	page.NoteHeight = min(strings.Count(note, "\n")+1, 16)
+	page.Rows = nil
+	h.render(w, r, http.StatusOK, "copy.html", page)
+}
+
+// copyPage loads the recording named by the path and its rows, or
+// writes the error response and returns false.
+func (h *handler) copyPage(w http.ResponseWriter, r *http.Request) (copyPage, bool) {
+	rec, ok := h.lookup(w, r)
+	if !ok {
+		return copyPage{}, false
+	}
+	ctx := r.Context()
+	segs, err := h.src.Segments(ctx, rec.ID)
+	if err != nil {
+		h.log.Error("list segments failed", "recording_id", rec.ID, "error", err)
+		h.renderError(w, r, http.StatusInternalServerError)
+		return copyPage{}, false
+	}
+	page := copyPage{
+		Title:       "Kopiera till journalen",
+		RecordingID: rec.ID,
+		CSRF:        CSRFTokenFromContext(ctx),
+		Rec:         h.recordingRow(rec, nil),
+	}
+	rows, _, _ := h.shownRows(ctx, rec.ID, segs)
+	for i, sr := range rows {
+		page.Rows = append(page.Rows, copyRow{Number: i + 1, Clock: sr.Clock, Speaker: sr.Speaker, Text: strings.TrimSpace(rowText(sr))})
+	}
+	return page, true
+}
+
+// chosenRows returns the rows the form chose: all of them, or the
+// numbered ones. It returns a Swedish error text for an empty or invalid choice.
+func chosenRows(rows []copyRow, choice string, numbers []string) ([]copyRow, string) {
+	if len(rows) == 0 {
+		return nil, "Inspelningen har ingen utskrift ännu, så det finns inget att kopiera."
+	}
+	if choice != "valda" {
+		return rows, ""
+	}
+
+	chosen := map[int]bool{}
+	for _, n := range numbers {
+		i, err := strconv.Atoi(n)
+		if err != nil || i < 1 || i > len(rows) {
+			return nil, "Urvalet innehåller en rad som inte finns. Ladda om sidan och välj raderna igen."
+		}
+		chosen[i] = true
+	}
+	var out []copyRow
+	for _, row := range rows {
+		if chosen[row.Number] {
+			out = append(out, row)
+		}
+	}
+	if len(out) == 0 {
+		return nil, "Välj minst en rad, eller välj hela utskriften."
+	}
+	return out, ""
+}
+
+// journalNote formats rows as a plain-text journal note: a heading with
+// time, room and length, then one "time speaker: text" line per row.
+// Pseudonymizing replaces the names and personal identity numbers the
+// detector finds with placeholders such as "[Person 1]", consistently
+// across the note.
+func journalNote(rec recordingRow, rows []copyRow, pseudonymize bool) (string, error) {
+	var m *pseudo.Mapping
+	var d *pseudo.Detector
+	if pseudonymize {
+		var err error
+		if d, err = copyDetector(); err != nil {
+			return "", err
+		}
+		m = pseudo.NewMapping()
+		for _, row := range rows {
+			d.Learn(row.Text, m) // a name found late in the note is hidden early in it too
+		}
+	}
+
+	var b strings.Builder
+	b.WriteString("Samtal " + rec.Start + ", " + rec.Room + ", " + rec.Duration + ". Utskrift från Ordagrann")
+	if pseudonymize {
+		b.WriteString(", pseudonymiserad")
+	}
+	b.WriteString(".\n\n")
+	for _, row := range rows {
+		text := row.Text
+		speaker := row.Speaker
+		if speaker == "" {
+			speaker = "Talare"
+		}
+		if pseudonymize {
+			// A caseworker may have named a speaker by the person's name.
+			text, speaker = d.Pseudonymize(text, m), d.Pseudonymize(speaker, m)
+		}
+		b.WriteString(row.Clock + " " + speaker + ": " + text + "\n")
+	}
+	return b.String(), nil
+}
