@@ -92,6 +92,7 @@ func (h *handler) serveRecording(w http.ResponseWriter, r *http.Request) {
 		Segments:    rows,
 		Speakers:    speakerNotice,
 		Actions:     h.recordingActions(r, rec),
+		Thread:      h.recordingThread(r, rec),
 		SpeakerList: speakerList,
 		CSRF:        CSRFTokenFromContext(r.Context()),
 		Transcript:  transcriptNotice(rec, jobs, len(segs), h.engine.Configured),

@@ -47,6 +47,7 @@ type recordingPage struct {
 	Transcript  string        // notice shown above the segments, or empty
 	Speakers    string        // notice about the speakers: provisional, or relabelled rows
 	Actions     any           // data of the "recording-actions" part, from recordingActions
+	Thread      any           // data of the "recording-thread" part, from recordingThread
 	SpeakerList []speakerForm // the recording's speakers, for renaming
 	CSRF        string        // token for the page's forms; empty without sign-in
 }
