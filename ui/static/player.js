@@ -1,5 +1,6 @@
 // Seeks the recording's player to the time of a clicked segment time or
-// uncertain word, and starts playing.
+// uncertain word, and starts playing. While the recording plays, the row
+// being heard is highlighted and kept in view.
 document.addEventListener("click", function (event) {
   var target = event.target.closest("[data-start]");
   var player = document.getElementById("spelare");
@@ -8,4 +9,45 @@ document.addEventListener("click", function (event) {
   }
   player.currentTime = parseFloat(target.dataset.start);
   player.play();
+});
+
+document.addEventListener("DOMContentLoaded", function () {
+  var player = document.getElementById("spelare");
+  if (!player) {
+    return;
+  }
+  var rows = Array.prototype.slice.call(document.querySelectorAll(".transcript > li"));
+  var starts = rows.map(function (row) {
+    var seek = row.querySelector(".seek[data-start]");
+    return seek ? parseFloat(seek.dataset.start) : NaN;
+  });
+  var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  var current = -1;
+
+  player.addEventListener("timeupdate", function () {
+    var t = player.currentTime;
+    var next = -1;
+    for (var i = 0; i < starts.length; i++) {
+      if (starts[i] <= t) {
+        next = i;
+      }
+    }
+    if (next === current) {
+      return;
+    }
+    if (current >= 0) {
+      rows[current].classList.remove("playing");
+      rows[current].removeAttribute("aria-current");
+    }
+    current = next;
+    if (current < 0) {
+      return;
+    }
+    rows[current].classList.add("playing");
+    rows[current].setAttribute("aria-current", "true");
+    var box = rows[current].getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) {
+      rows[current].scrollIntoView({ block: "center", behavior: reduceMotion ? "auto" : "smooth" });
+    }
+  });
 });
