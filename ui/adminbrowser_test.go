@@ -88,7 +88,7 @@ func TestBrowserAdminMapsBadgeAndAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
-	defer srv.Close()
+	defer closeServer(srv)
 
 	// The admin creates a caseworker and maps her badge.
 	browserSignIn(t, ctx, srv.URL, clock, admin)

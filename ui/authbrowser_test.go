@@ -134,7 +134,7 @@ func TestBrowserSignInWithTOTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h) // listens on 127.0.0.1, plain HTTP
-	defer srv.Close()
+	defer closeServer(srv)
 
 	// An address behind the middleware leads to the sign-in page.
 	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/")); err != nil {

@@ -84,18 +84,19 @@ func (h *handler) serveRecording(w http.ResponseWriter, r *http.Request) {
 	h.markRejected(ctx, &row)
 	rows, speakerNotice, speakerList := h.shownRows(ctx, rec.ID, segs)
 	page := recordingPage{
-		Title:       "Inspelning " + row.Start,
-		Engine:      h.engine,
-		Rec:         row,
-		HasAudio:    hasAudio(rec),
-		AudioURL:    "/recordings/" + rec.ID + "/audio.wav",
-		Segments:    rows,
-		Speakers:    speakerNotice,
-		Actions:     h.recordingActions(r, rec),
-		Thread:      h.recordingThread(r, rec),
-		SpeakerList: speakerList,
-		CSRF:        CSRFTokenFromContext(r.Context()),
-		Transcript:  transcriptNotice(rec, jobs, len(segs), h.engine.Configured),
+		Title:        "Inspelning " + row.Start,
+		Engine:       h.engine,
+		Rec:          row,
+		HasAudio:     hasAudio(rec),
+		AudioURL:     "/recordings/" + rec.ID + "/audio.wav",
+		Segments:     rows,
+		Speakers:     speakerNotice,
+		Actions:      h.recordingActions(r, rec),
+		Thread:       h.recordingThread(r, rec),
+		SegmentCount: len(segs),
+		SpeakerList:  speakerList,
+		CSRF:         CSRFTokenFromContext(r.Context()),
+		Transcript:   transcriptNotice(rec, jobs, len(segs), h.engine.Configured),
 	}
 	h.render(w, r, http.StatusOK, "recording.html", page)
 }

@@ -40,7 +40,7 @@ func TestBrowserHighlightsPlayingRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
-	defer srv.Close()
+	defer closeServer(srv)
 	browserSignIn(t, ctx, srv.URL, clock, eva)
 	navigate(t, ctx, srv.URL+"/recordings/rec-eva")
 
@@ -63,4 +63,12 @@ func TestBrowserHighlightsPlayingRow(t *testing.T) {
 	if len(playing) != 1 || playing[0] != "Andra raden." {
 		t.Errorf("rows marked as playing at 0.45 s = %q, want only %q", playing, "Andra raden.")
 	}
+}
+
+// closeServer ends the browser's open connections first: the recording
+// page keeps a live-update stream open, and httptest.Server.Close waits for
+// every open request, while the browser closes only in a later cleanup.
+func closeServer(srv *httptest.Server) {
+	srv.CloseClientConnections()
+	srv.Close()
 }

@@ -47,7 +47,7 @@ func TestBrowserSearchCopyDocumentDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
-	defer srv.Close()
+	defer closeServer(srv)
 
 	browserSignIn(t, ctx, srv.URL, clock, eva)
 	checkHeading(t, ctx, "Inspelningar")

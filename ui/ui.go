@@ -105,7 +105,8 @@ type handler struct {
 	pages       map[string]*template.Template
 	static      fs.FS
 	mux         *http.ServeMux
-	routes      []route // every registered pattern, for the access-log test
+	routes      []route       // every registered pattern, for the access-log test
+	livePoll    time.Duration // how often live streams look for changes; tests shorten it
 
 	rejectLog logLimiter // rejected non-loopback requests
 
@@ -161,6 +162,7 @@ func New(src Source, opts *Options) (http.Handler, error) {
 	if h.static, err = fs.Sub(staticFiles, "static"); err != nil {
 		return nil, fmt.Errorf("ui: static files: %w", err)
 	}
+	h.livePoll = defaultLivePoll
 	h.mux = http.NewServeMux()
 	// With sign-in, only caseworkers and managers reach recordings: IT
 	// admins and auditors never see content.
@@ -173,6 +175,7 @@ func New(src Source, opts *Options) (http.Handler, error) {
 	h.handle("/{$}", routeMetadata, content(h.serveList))
 	h.handle("/recordings/{id}", routeContent, content(h.serveRecording))
 	h.handle("/recordings/{id}/audio.wav", routeContent, content(h.serveAudio))
+	h.handle("GET /recordings/{id}/handelser", routeMetadata, content(h.serveLive))
 	h.handle("/static/{name}", routeOther, http.HandlerFunc(h.serveStatic))
 	h.handle("/", routeOther, http.HandlerFunc(h.serveNotFound))
 	if opts.Auth != nil {

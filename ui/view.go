@@ -38,18 +38,19 @@ type listPage struct {
 
 // recordingPage is the data of one recording's page.
 type recordingPage struct {
-	Title       string
-	Engine      engineView
-	Rec         recordingRow
-	HasAudio    bool
-	AudioURL    string
-	Segments    []segmentRow
-	Transcript  string        // notice shown above the segments, or empty
-	Speakers    string        // notice about the speakers: provisional, or relabelled rows
-	Actions     any           // data of the "recording-actions" part, from recordingActions
-	Thread      any           // data of the "recording-thread" part, from recordingThread
-	SpeakerList []speakerForm // the recording's speakers, for renaming
-	CSRF        string        // token for the page's forms; empty without sign-in
+	Title        string
+	Engine       engineView
+	Rec          recordingRow
+	HasAudio     bool
+	AudioURL     string
+	Segments     []segmentRow
+	Transcript   string        // notice shown above the segments, or empty
+	Speakers     string        // notice about the speakers: provisional, or relabelled rows
+	Actions      any           // data of the "recording-actions" part, from recordingActions
+	Thread       any           // data of the "recording-thread" part, from recordingThread
+	SegmentCount int           // transcript segments on the page, for the live updates
+	SpeakerList  []speakerForm // the recording's speakers, for renaming
+	CSRF         string        // token for the page's forms; empty without sign-in
 }
 
 // errorPage is the data of the error page.

@@ -16,13 +16,21 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!player) {
     return;
   }
-  var rows = Array.prototype.slice.call(document.querySelectorAll(".transcript > li"));
-  var starts = rows.map(function (row) {
-    var seek = row.querySelector(".seek[data-start]");
-    return seek ? parseFloat(seek.dataset.start) : NaN;
-  });
-  var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  var rows = [];
+  var starts = [];
   var current = -1;
+  // The rows are read again when live updates swap in a new transcript.
+  function readRows() {
+    rows = Array.prototype.slice.call(document.querySelectorAll(".transcript > li"));
+    starts = rows.map(function (row) {
+      var seek = row.querySelector(".seek[data-start]");
+      return seek ? parseFloat(seek.dataset.start) : NaN;
+    });
+    current = -1;
+  }
+  readRows();
+  document.addEventListener("transcript-updated", readRows);
+  var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
   player.addEventListener("timeupdate", function () {
     var t = player.currentTime;
