@@ -32,7 +32,7 @@ var monoFLAC = protocol.AudioFormat{Codec: protocol.CodecFLAC, SampleRate: 16000
 
 // newTestHandler returns the handler over src, with a fixed clock unless
 // opts has one, and the buffer its logger writes to.
-func newTestHandler(t *testing.T, src Source, opts *Options) (http.Handler, *bytes.Buffer) {
+func newTestHandler(t testing.TB, src Source, opts *Options) (http.Handler, *bytes.Buffer) {
 	t.Helper()
 	if opts == nil {
 		opts = &Options{}
