@@ -827,3 +827,25 @@ func TestEveryContentRouteLogsOnce(t *testing.T) {
 		t.Errorf("walked %d content routes, want the recording page and its audio at least", walked)
 	}
 }
+
+func TestDoubtfulSegmentsMarked(t *testing.T) {
+	tests := []struct {
+		name string
+		seg  store.Segment
+		want bool
+	}{
+		{"confident", store.Segment{AvgLogprob: -0.3, NoSpeechProb: 0.01}, false},
+		{"low_logprob", store.Segment{AvgLogprob: -1.4}, true},
+		{"likely_no_speech", store.Segment{AvgLogprob: -0.2, NoSpeechProb: 0.8}, true},
+		{"no_figures", store.Segment{}, false}, // engines that report none are not marked
+	}
+	for _, tt := range tests {
+		if got := doubtful(tt.seg); got != tt.want {
+			t.Errorf("%s: doubtful = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	rows := segmentRows([]store.Segment{{ID: 1, Text: " Hm.", AvgLogprob: -2}})
+	if !rows[0].Doubtful {
+		t.Error("segmentRows did not mark a doubtful segment")
+	}
+}

@@ -101,6 +101,7 @@ type segmentRow struct {
 	Speaker      string // the speaker's label; empty before diarization
 	SpeakerClass string // "speaker-1" to "speaker-6": one colour per speaker on every row
 	Overlap      bool   // another speaker talked at the same time
+	Doubtful     bool   // the engine doubted the whole segment: check it against the audio
 	Changed      bool   // the final pass gave this row another speaker than the provisional one
 
 	Edited  bool          // a person changed the text; Parts hold the latest version
@@ -253,6 +254,7 @@ func segmentRows(segs []store.Segment) []segmentRow {
 			Seconds:   formatSeconds(s.Start),
 			Parts:     textParts(s),
 			Text:      strings.TrimSpace(s.Text),
+			Doubtful:  doubtful(s),
 
 			FirstOfSegment: true,
 		})
@@ -467,6 +469,7 @@ func (h *handler) transcriptRows(ctx context.Context, rec string, segs []store.S
 			Text:      whole[a.ID],
 			Speaker:   speakerLabel(res, a.Speaker),
 			Overlap:   a.Overlap,
+			Doubtful:  doubtful(a.Segment),
 
 			FirstOfSegment: !seen[a.ID],
 		}
@@ -501,4 +504,17 @@ func speakerLabel(res diarize.Result, i int) string {
 		return "Okänd talare"
 	}
 	return res.Speakers[i].Label
+}
+
+// Whisper's own defaults for giving up on a segment (openai-whisper
+// transcribe.py: logprob_threshold -1.0, no_speech_threshold 0.6). A
+// segment past either is shown as one to check against the audio.
+const (
+	doubtfulLogprob  = -1.0
+	doubtfulNoSpeech = 0.6
+)
+
+// doubtful reports whether the engine's own figures say a segment may be wrong.
+func doubtful(s store.Segment) bool {
+	return (s.AvgLogprob != 0 && s.AvgLogprob < doubtfulLogprob) || s.NoSpeechProb > doubtfulNoSpeech
 }
