@@ -140,9 +140,14 @@ func (h *handler) serveWithAuth(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	// An admin reads no recordings, so the start page is the account list.
+	// Admins and auditors read no recordings, so their start pages are the
+	// account list and the access log.
 	if r.URL.Path == "/" && sess.Account.Role == auth.RoleAdmin {
 		http.Redirect(w, r, pathAdmin, http.StatusSeeOther)
+		return
+	}
+	if r.URL.Path == "/" && sess.Account.Role == auth.RoleAuditor && h.hasAuditor {
+		http.Redirect(w, r, pathAuditLog, http.StatusSeeOther)
 		return
 	}
 	h.mux.ServeHTTP(w, r)

@@ -237,10 +237,12 @@ type layoutData struct {
 
 // headerView is the signed-in person shown in every page's header.
 type headerView struct {
-	Name  string
-	Role  string // in Swedish
-	CSRF  string
-	Admin bool // links to the admin pages instead of the recordings
+	Name       string
+	Role       string // in Swedish
+	CSRF       string
+	Admin      bool // links to the admin pages instead of the recordings
+	Auditor    bool // links to the access log instead of the recordings
+	Caseworker bool // links to the register extract too
 }
 
 // layoutFor wraps a page's data with the header of the request's signed-in account.
@@ -250,10 +252,12 @@ func (h *handler) layoutFor(r *http.Request, data any) layoutData {
 		return layoutData{Page: data}
 	}
 	return layoutData{Page: data, Header: &headerView{
-		Name:  acc.DisplayName,
-		Role:  acc.Role.Swedish(),
-		CSRF:  CSRFTokenFromContext(r.Context()),
-		Admin: acc.Role == auth.RoleAdmin,
+		Name:       acc.DisplayName,
+		Role:       acc.Role.Swedish(),
+		CSRF:       CSRFTokenFromContext(r.Context()),
+		Admin:      acc.Role == auth.RoleAdmin,
+		Auditor:    acc.Role == auth.RoleAuditor,
+		Caseworker: acc.Role == auth.RoleCaseworker,
 	}}
 }
 

@@ -83,6 +83,9 @@ type Options struct {
 	// content (action "read"). When it returns an error the content is not
 	// served. Nil records nothing.
 	Access func(r *http.Request, action, recordingID string) error
+
+	// Audit is the access log behind the auditor's pages and the register extract. Nil hides them; they need Auth.
+	Audit AuditLog
 }
 
 //go:embed templates/*.html
@@ -107,6 +110,7 @@ type handler struct {
 	mux         *http.ServeMux
 	routes      []route       // every registered pattern, for the access-log test
 	livePoll    time.Duration // how often live streams look for changes; tests shorten it
+	hasAuditor  bool          // the access-log pages are registered: auditors start there
 
 	rejectLog logLimiter // rejected non-loopback requests
 
@@ -184,6 +188,9 @@ func New(src Source, opts *Options) (http.Handler, error) {
 		}
 		h.registerSpeakerRoutes(opts.Auth)
 		h.registerEditRoutes(opts.Auth)
+		if err := h.registerAuditor(opts.Audit); err != nil {
+			return nil, err
+		}
 	}
 	if err := h.registerActions(); err != nil {
 		return nil, err

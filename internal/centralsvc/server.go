@@ -344,6 +344,7 @@ func (s *Service) startHTTP() error {
 		Auth:             s.accounts,
 		AllowRemote:      webTLS != nil,
 		Access:           s.logWebAccess,
+		Audit:            s.audit,
 		Logger:           s.log,
 	})
 	if err != nil {
