@@ -191,6 +191,7 @@ func New(src Source, opts *Options) (http.Handler, error) {
 		if err := h.registerAuditor(opts.Audit); err != nil {
 			return nil, err
 		}
+		h.registerThreadRoutes(opts.Auth)
 	}
 	if err := h.registerActions(); err != nil {
 		return nil, err

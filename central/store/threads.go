@@ -1,0 +1,228 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+func init() {
+	addNamedMigration("thread_messages", `
+CREATE TABLE thread_messages (
+	id           INTEGER PRIMARY KEY AUTOINCREMENT,
+	recording_id TEXT NOT NULL REFERENCES recordings (id),
+	kind         TEXT NOT NULL,
+	author       TEXT NOT NULL,
+	created_at   INTEGER NOT NULL,
+	sealed       BLOB NOT NULL
+);
+CREATE INDEX thread_messages_recording ON thread_messages (recording_id, id);
+CREATE UNIQUE INDEX thread_messages_one_summary ON thread_messages (recording_id) WHERE kind = 'summary';`)
+	addRecordingTable("thread_messages")
+}
+
+// ThreadKind is the kind of a message in a recording's thread.
+type ThreadKind string
+
+// The kinds of thread messages.
+const (
+	ThreadSummary  ThreadKind = "summary"
+	ThreadQuestion ThreadKind = "question"
+	ThreadAnswer   ThreadKind = "answer"
+)
+
+// Limits of a thread message, checked by AddThreadMessage.
+const (
+	MaxThreadTextLength = 2000 // characters of a message's Text and of each line's Text
+	MaxThreadLines      = 100
+	MaxThreadCitations  = 50 // segment ids of one line
+)
+
+// ThreadMessage is one message of a recording's thread: the summary, a
+// caseworker's question or the answer to it. Text, Lines and their
+// citations are sealed with the recording's key. Kind, Author and
+// CreatedAt are stored in the clear.
+type ThreadMessage struct {
+	ID        int64
+	Kind      ThreadKind
+	Text      string       // a question, or the statement that opens a summary or an answer
+	Lines     []ThreadLine // summary lines or quoted passages
+	Author    string       // account id of the person who asked; empty for summaries and answers
+	CreatedAt time.Time
+}
+
+// ThreadLine is one line of a summary or one quoted passage of an answer.
+type ThreadLine struct {
+	Heading     string  `json:"heading,omitempty"` // section title of a summary line
+	Speaker     string  `json:"speaker,omitempty"`
+	Text        string  `json:"text"`
+	Segments    []int64 `json:"segments"`              // cited segment ids, never empty
+	Unsupported bool    `json:"unsupported,omitempty"` // a verifier found no support in the cited segments
+}
+
+// threadContent is the sealed part of a thread message.
+type threadContent struct {
+	Text  string       `json:"text"`
+	Lines []ThreadLine `json:"lines,omitempty"`
+}
+
+// AddThreadMessage appends m to rec's thread and returns it with its id and
+// time. Every cited segment must belong to rec. A recording has at most one
+// summary: a second returns an error wrapping ErrConflict.
+func (s *Store) AddThreadMessage(ctx context.Context, rec string, m ThreadMessage) (ThreadMessage, error) {
+	if err := checkThreadMessage(m); err != nil {
+		return ThreadMessage{}, fmt.Errorf("adding a thread message to recording %s: %w", rec, err)
+	}
+	plain, err := json.Marshal(threadContent{Text: m.Text, Lines: m.Lines})
+	if err != nil {
+		return ThreadMessage{}, fmt.Errorf("adding a thread message to recording %s: %w", rec, err)
+	}
+
+	m.CreatedAt = s.now().UTC()
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := liveRecording(ctx, tx, rec); err != nil {
+			return err
+		}
+		if err := checkCitations(ctx, tx, rec, m.Lines); err != nil {
+			return err
+		}
+		if m.Kind == ThreadSummary {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM thread_messages WHERE recording_id = ? AND kind = 'summary'`, rec).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return fmt.Errorf("a summary already exists: %w", ErrConflict)
+			}
+		}
+		key, err := s.recordingKey(ctx, tx, rec)
+		if err != nil {
+			return err
+		}
+
+		// The row id is part of the sealed content's associated data, so
+		// the row is inserted first and sealed after.
+		res, err := tx.ExecContext(ctx, `INSERT INTO thread_messages (recording_id, kind, author, created_at, sealed) VALUES (?, ?, ?, ?, x'')`,
+			rec, string(m.Kind), m.Author, nanos(m.CreatedAt))
+		if err != nil {
+			return err
+		}
+		if m.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		sealed, err := seal(key, plain, rec, "thread_messages", m.ID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE thread_messages SET sealed = ? WHERE id = ?`, sealed, m.ID)
+		return err
+	})
+	if err != nil {
+		return ThreadMessage{}, fmt.Errorf("adding a thread message to recording %s: %w", rec, err)
+	}
+	return m, nil
+}
+
+// Thread returns rec's thread messages, oldest first.
+func (s *Store) Thread(ctx context.Context, rec string) ([]ThreadMessage, error) {
+	if _, err := liveRecording(ctx, s.read, rec); err != nil {
+		return nil, err
+	}
+	key, err := s.recordingKey(ctx, s.read, rec)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT id, kind, author, created_at, sealed FROM thread_messages WHERE recording_id = ? ORDER BY id`, rec)
+	if err != nil {
+		return nil, fmt.Errorf("reading the thread of recording %s: %w", rec, err)
+	}
+	defer rows.Close()
+
+	var out []ThreadMessage
+	for rows.Next() {
+		var m ThreadMessage
+		var kind string
+		var at int64
+		var sealed []byte
+		if err := rows.Scan(&m.ID, &kind, &m.Author, &at, &sealed); err != nil {
+			return nil, fmt.Errorf("reading the thread of recording %s: %w", rec, err)
+		}
+		plain, err := open(key, sealed, rec, "thread_messages", m.ID)
+		if err != nil {
+			return nil, err
+		}
+		var c threadContent
+		if err := json.Unmarshal(plain, &c); err != nil {
+			return nil, fmt.Errorf("reading thread message %d of recording %s: %w", m.ID, rec, err)
+		}
+		m.Kind, m.CreatedAt, m.Text, m.Lines = ThreadKind(kind), fromNanos(at), c.Text, c.Lines
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// checkThreadMessage checks m's kind, author and the size and characters of its texts.
+func checkThreadMessage(m ThreadMessage) error {
+	switch m.Kind {
+	case ThreadSummary, ThreadAnswer:
+	case ThreadQuestion:
+		if m.Author == "" {
+			return fmt.Errorf("%w: a question without an author", ErrInvalid)
+		}
+	default:
+		return fmt.Errorf("%w: unknown thread message kind %q", ErrInvalid, m.Kind)
+	}
+	if strings.TrimSpace(m.Text) == "" {
+		return fmt.Errorf("%w: empty thread message text", ErrInvalid)
+	}
+	if len(m.Lines) > MaxThreadLines {
+		return fmt.Errorf("%w: %d lines, more than %d", ErrInvalid, len(m.Lines), MaxThreadLines)
+	}
+	if err := checkThreadText(m.Text); err != nil {
+		return err
+	}
+	for i, l := range m.Lines {
+		if err := checkThreadText(l.Text); err != nil {
+			return fmt.Errorf("line %d: %w", i, err)
+		}
+		if len(l.Segments) == 0 || len(l.Segments) > MaxThreadCitations {
+			return fmt.Errorf("%w: line %d cites %d segments, want 1 to %d", ErrInvalid, i, len(l.Segments), MaxThreadCitations)
+		}
+	}
+	return nil
+}
+
+func checkThreadText(text string) error {
+	if utf8.RuneCountInString(text) > MaxThreadTextLength {
+		return fmt.Errorf("%w: text longer than %d characters", ErrInvalid, MaxThreadTextLength)
+	}
+	for _, r := range text {
+		if !unicode.IsPrint(r) && r != '\n' {
+			return fmt.Errorf("%w: text contains a control character", ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// checkCitations checks that every segment the lines cite belongs to rec.
+func checkCitations(ctx context.Context, tx *sql.Tx, rec string, lines []ThreadLine) error {
+	for _, l := range lines {
+		for _, seg := range l.Segments {
+			var owner string
+			err := tx.QueryRowContext(ctx, `SELECT recording_id FROM segments WHERE id = ?`, seg).Scan(&owner)
+			if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != rec) {
+				return fmt.Errorf("%w: cited segment %d is not in recording %s", ErrInvalid, seg, rec)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
