@@ -146,7 +146,7 @@ func New(boxID string, outbox Outbox, opts *Options) (*Client, error) {
 		// with its cause; paho's own retry hides the errors.
 		SetAutoReconnect(false).
 		SetConnectRetry(false).
-		SetConnectTimeout(30*time.Second).
+		SetConnectTimeout(connectTimeout).
 		SetKeepAlive(30*time.Second).
 		SetBinaryWill(protocol.StatusTopic(boxID), will, 1, true).
 		SetOnConnectHandler(c.onConnect).
@@ -157,6 +157,11 @@ func New(boxID string, outbox Outbox, opts *Options) (*Client, error) {
 	c.mqtt = mqtt.NewClient(mo)
 	return c, nil
 }
+
+// connectTimeout bounds one connection attempt, including waiting for the
+// broker's CONNACK: a broker that accepts TCP and never answers (one
+// shutting down, or overloaded) must not stall the box for long.
+const connectTimeout = 8 * time.Second
 
 // checkBroker rejects a plain-TCP broker that is not on loopback.
 func checkBroker(broker string, tlsConfig *tls.Config) error {
@@ -178,6 +183,25 @@ func checkBroker(broker string, tlsConfig *tls.Config) error {
 		return nil
 	}
 	return fmt.Errorf("invalid broker URL scheme %q: use ssl:// (or tcp:// on loopback for development)", u.Scheme)
+}
+
+// waitDisconnected returns when the connection is lost or ctx ends. Besides
+// the loss signal it checks the client's state every tick, so a missed
+// signal cannot leave the box offline for good.
+func (c *Client) waitDisconnected(ctx context.Context, tick <-chan time.Time) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.disconnected:
+			return
+		case <-tick:
+			if !c.mqtt.IsConnectionOpen() {
+				c.log.Warn("mqtt connection found closed without a loss signal, reconnecting")
+				return
+			}
+		}
+	}
 }
 
 // Notify wakes the client because the outbox has new items. It never blocks.
@@ -258,24 +282,29 @@ func signal(ch chan struct{}) {
 func (c *Client) connectLoop(ctx context.Context) {
 	backoff := time.Second
 	failures := 0
+	check := time.NewTicker(5 * time.Second)
+	defer check.Stop()
 	for ctx.Err() == nil {
+		var err error
 		tok := c.mqtt.Connect()
-		err := tok.Error()
-		if !tok.WaitTimeout(35 * time.Second) {
-			err = errors.New("connect timed out after 35s")
-		} else {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tok.Done():
 			err = tok.Error()
+		case <-c.disconnected:
+			// A connection lost right after it came up may leave the
+			// token pending; start over.
+			err = errors.New("connection lost while connecting")
+		case <-time.After(connectTimeout + 2*time.Second):
+			err = fmt.Errorf("connect timed out after %s: the broker accepted the connection but did not answer", connectTimeout+2*time.Second)
 		}
 		if err == nil {
 			if failures > 0 {
 				c.log.Info("mqtt connected after failed attempts", "attempts", failures)
 			}
 			failures, backoff = 0, time.Second
-			select {
-			case <-ctx.Done():
-				return
-			case <-c.disconnected:
-			}
+			c.waitDisconnected(ctx, check.C)
 			continue
 		}
 
@@ -333,11 +362,13 @@ func (c *Client) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			c.mqtt.Disconnect(250)
 			return ctx.Err()
+		// The two signals can be read out of order (a stale loss after a new
+		// connect), so the state comes from the client, not the signal.
 		case <-c.connected:
-			s.online = true
+			s.online = c.mqtt.IsConnectionOpen()
 			s.reset()
 		case <-c.lost:
-			s.online = false
+			s.online = c.mqtt.IsConnectionOpen()
 			s.reset()
 		case a := <-c.acks:
 			s.apply(a)

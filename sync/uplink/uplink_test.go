@@ -180,9 +180,15 @@ func TestUplinkDeliversAndSurvivesBrokerRestart(t *testing.T) {
 	srv := startBroker(t, addr, c)
 
 	box := &memOutbox{}
+	var logs safeBuffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("uplink log:\n%s", logs.String())
+		}
+	})
 	client, err := uplink.New("room-1", box, &uplink.Options{
 		Broker: "tcp://" + addr, Window: 4, MaxReconnectInterval: 200 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -228,9 +234,15 @@ func TestUplinkRejectedChunkNotResent(t *testing.T) {
 	srv := startBroker(t, addr, c)
 
 	box := &memOutbox{}
+	var logs safeBuffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("uplink log:\n%s", logs.String())
+		}
+	})
 	client, err := uplink.New("room-1", box, &uplink.Options{
 		Broker: "tcp://" + addr, MaxReconnectInterval: 200 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
