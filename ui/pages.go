@@ -92,7 +92,7 @@ func (h *handler) serveRecording(w http.ResponseWriter, r *http.Request) {
 		Segments:     rows,
 		Speakers:     speakerNotice,
 		Actions:      h.recordingActions(r, rec),
-		Thread:       h.recordingThread(r, rec),
+		Thread:       h.recordingThread(r, rec, rows, jobs),
 		SegmentCount: len(segs),
 		SpeakerList:  speakerList,
 		CSRF:         CSRFTokenFromContext(r.Context()),

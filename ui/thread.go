@@ -78,8 +78,9 @@ type citationView struct {
 // recordingThread returns the data of the recording page's thread part
 // (templates/recording-thread.html): the summary and the questions and
 // answers, or nil when the source keeps no threads. It writes the summary
-// first when the recording is complete, transcribed and has none.
-func (h *handler) recordingThread(r *http.Request, rec store.Recording) any {
+// first when the recording is complete, transcribed and has none. The page
+// passes the rows and jobs it already read, so they are not read twice.
+func (h *handler) recordingThread(r *http.Request, rec store.Recording, rows []segmentRow, jobs []store.Job) any {
 	src, ok := h.src.(threadSource)
 	if !ok {
 		return nil
@@ -99,14 +100,7 @@ func (h *handler) recordingThread(r *http.Request, rec store.Recording) any {
 		h.log.Error("read thread failed", "recording_id", rec.ID, "error", err)
 		return nil
 	}
-	segs, err := h.src.Segments(ctx, rec.ID)
-	if err != nil {
-		h.log.Error("list segments failed", "recording_id", rec.ID, "error", err)
-		return nil
-	}
-	rows, _, _ := h.shownRows(ctx, rec.ID, segs)
-
-	if !hasSummary(msgs) && len(rows) > 0 && rec.Complete && h.transcribed(ctx, rec.ID) {
+	if !hasSummary(msgs) && len(rows) > 0 && rec.Complete && len(jobs) > 0 && allDone(jobs) {
 		m, err := h.addSummary(ctx, src, rec.ID, rows)
 		switch {
 		case err == nil:
@@ -137,21 +131,6 @@ func (h *handler) recordingThread(r *http.Request, rec store.Recording) any {
 func accountID(ctx context.Context) string {
 	acc, _ := AccountFromContext(ctx)
 	return acc.ID
-}
-
-// transcribed reports whether rec has transcription jobs and all are done.
-func (h *handler) transcribed(ctx context.Context, rec string) bool {
-	jobs, err := h.src.Jobs(ctx, rec)
-	if err != nil {
-		h.log.Error("list jobs failed", "recording_id", rec, "error", err)
-		return false
-	}
-	for _, j := range jobs {
-		if !j.Done {
-			return false
-		}
-	}
-	return len(jobs) > 0
 }
 
 func hasSummary(msgs []store.ThreadMessage) bool {
