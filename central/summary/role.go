@@ -2,7 +2,7 @@ package summary
 
 import "strings"
 
-// Role is what a speaker is in the meeting.
+// Role is a speaker's part in the meeting.
 type Role int
 
 // Roles.

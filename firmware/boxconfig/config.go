@@ -37,8 +37,8 @@ type Config struct {
 	Board          string    `json:"board"`
 	ConsentTimeout Duration  `json:"consent_timeout"`
 	Badges         []Badge   `json:"badges"`
-	// CaseworkerDirection is where the caseworker's chair is, in degrees
-	// counter-clockwise from the board's X axis; nil when unknown.
+	// CaseworkerDirection is the direction of the caseworker's chair in
+	// degrees counter-clockwise from the board's X axis, or nil when unknown.
 	CaseworkerDirection *float64 `json:"caseworker_direction,omitempty"`
 }
 
