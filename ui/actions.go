@@ -52,7 +52,7 @@ func (h *handler) registerActions() error {
 	// writes one "search" entry, which TestSearchLogsOneEntry checks.
 	h.handle("GET /sok", routeMetadata, content(h.serveSearch))
 	h.handle("GET /recordings/{id}/kopiera", routeContent, content(h.serveCopyForm))
-	h.handle("POST /recordings/{id}/kopiera", routeOther, content(h.serveCopy))
+	h.handle(copyPattern, routeOther, content(h.serveCopy))
 	// The confirmation page shows sizes and times, no content.
 	h.handle("GET /recordings/{id}/gallra", routeMetadata, content(h.serveDeleteForm))
 	h.handle("POST /recordings/{id}/gallra", routeOther, content(h.serveDelete))

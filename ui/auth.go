@@ -53,6 +53,14 @@ const maxEditForm = 32 << 10
 // editPattern is the route whose forms may be maxEditForm long.
 const editPattern = "POST /recordings/{id}/segment/{seg}"
 
+// maxCopyForm is the maximum size of a copy form: every row of a meeting
+// of several hours chosen one by one ("rad=1234&", 9 bytes each for up to
+// 6,000 rows) with the CSRF token.
+const maxCopyForm = 64 << 10
+
+// copyPattern is the route whose forms may be maxCopyForm long.
+const copyPattern = "POST /recordings/{id}/kopiera"
+
 // Paths of the sign-in pages.
 const (
 	pathSignIn   = "/logga-in"
@@ -294,8 +302,11 @@ func sameOrigin(r *http.Request) bool {
 // it renders the error page and returns false.
 func (h *handler) parseAuthForm(w http.ResponseWriter, r *http.Request) bool {
 	limit := int64(maxAuthForm)
-	if _, pattern := h.mux.Handler(r); pattern == editPattern {
+	switch _, pattern := h.mux.Handler(r); pattern {
+	case editPattern:
 		limit = maxEditForm
+	case copyPattern:
+		limit = maxCopyForm
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	err := r.ParseForm()

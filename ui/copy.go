@@ -62,8 +62,6 @@ func (h *handler) serveCopy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// NOTE: the CSRF check reads at most maxAuthForm (4 KiB) of form, so a
-	// choice of more than about 450 single rows is rejected as too large.
 	rows, errText := chosenRows(page.Rows, r.PostForm.Get("urval"), r.PostForm["rad"])
 	if errText != "" {
 		page.Error = errText
