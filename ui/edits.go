@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -66,14 +67,78 @@ func (h *handler) applyEdits(ctx context.Context, rec string, segs []store.Segme
 	return out
 }
 
-// registerEditRoutes adds the segment edit route; editing needs sign-in,
-// so it has a CSRF token and an editor to record.
+// registerEditRoutes adds the segment edit routes. Editing needs sign-in,
+// which gives the CSRF token and the editor to record.
 func (h *handler) registerEditRoutes(a Authenticator) {
 	if a == nil {
 		return
 	}
+	h.handle("GET /recordings/{id}/segment/{seg}", routeContent,
+		RequireRole(auth.RoleCaseworker, auth.RoleManager)(http.HandlerFunc(h.serveEditForm)))
 	h.handle(editPattern, routeContent,
 		RequireRole(auth.RoleCaseworker, auth.RoleManager)(http.HandlerFunc(h.serveEditSegment)))
+}
+
+// editPage is the data of the edit page of one segment. The recording
+// page links every segment there instead of carrying a form per row, and
+// its script shows the page's form inside the row.
+type editPage struct {
+	Title        string
+	RecordingID  string
+	SegmentID    int64
+	CSRF         string
+	Clock        string
+	Speaker      string
+	SpeakerClass string
+	Text         string
+	MaxLength    int
+	History      []editVersion
+	Back         string
+}
+
+// serveEditForm shows the form that changes one segment's current text,
+// with its earlier versions. It shows transcript text, so it writes a
+// "read" entry.
+func (h *handler) serveEditForm(w http.ResponseWriter, r *http.Request) {
+	rec, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	seg, err := strconv.ParseInt(r.PathValue("seg"), 10, 64)
+	if err != nil {
+		h.renderError(w, r, http.StatusNotFound)
+		return
+	}
+	segs, err := h.src.Segments(r.Context(), rec.ID)
+	if err != nil {
+		h.log.Error("list segments failed", "recording_id", rec.ID, "error", err)
+		h.renderError(w, r, http.StatusInternalServerError)
+		return
+	}
+
+	rows, _, _ := h.shownRows(r.Context(), rec.ID, segs)
+	i := slices.IndexFunc(rows, func(row segmentRow) bool { return row.SegmentID == seg && row.FirstOfSegment })
+	if i < 0 {
+		h.renderError(w, r, http.StatusNotFound)
+		return
+	}
+	if !h.logAccess(w, r, rec.ID) {
+		return
+	}
+	row := rows[i]
+	h.render(w, r, http.StatusOK, "edit.html", editPage{
+		Title:        "Ändra texten",
+		RecordingID:  rec.ID,
+		SegmentID:    seg,
+		CSRF:         CSRFTokenFromContext(r.Context()),
+		Clock:        row.Clock,
+		Speaker:      row.Speaker,
+		SpeakerClass: row.SpeakerClass,
+		Text:         row.Text,
+		MaxLength:    store.MaxSegmentTextLength,
+		History:      row.History,
+		Back:         "/recordings/" + rec.ID + "#segment-" + strconv.FormatInt(seg, 10),
+	})
 }
 
 // serveEditSegment stores a new text for one segment and returns to it.

@@ -72,3 +72,66 @@ func TestEditSegmentKeepsHistory(t *testing.T) {
 		t.Errorf("rejected edits wrote access entries %+v", calls)
 	}
 }
+
+func TestEditPage(t *testing.T) {
+	e := newAccessEnv(t)
+	e.ts.transcribe(t, "rec-anna", 0, 16000, []store.Segment{
+		{Start: 100 * time.Millisecond, End: 900 * time.Millisecond, Text: " Hon heter Ana."},
+		{Start: 900 * time.Millisecond, End: 1900 * time.Millisecond, Text: " Hon bor i Malmö."},
+	})
+	segs, err := e.ts.Segments(context.Background(), "rec-anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := "/recordings/rec-anna/segment/" + strconv.FormatInt(segs[1].ID, 10)
+	anna := e.signIn(t, e.people["anna"])
+
+	// The recording page links each segment's edit page instead of carrying its form.
+	page := anna.get("/recordings/rec-anna").Body.String()
+	if strings.Contains(page, `name="text"`) {
+		t.Errorf("recording page carries an edit form; it should only link the edit page")
+	}
+	if !strings.Contains(page, `href="`+second+`"`) {
+		t.Errorf("recording page lacks the link %s", second)
+	}
+	e.access.take()
+
+	w := anna.get(second)
+	checkPage(t, w, http.StatusOK, "Spara ändringen")
+	body := w.Body.String()
+	if !strings.Contains(body, ">Hon bor i Malmö.</textarea>") || strings.Contains(body, "Hon heter Ana.") {
+		t.Errorf("edit page does not hold exactly the second segment's text:\n%s", body)
+	}
+	if calls := e.access.take(); len(calls) != 1 || calls[0].Action != "read" || calls[0].Recording != "rec-anna" {
+		t.Errorf("access log calls for the edit page = %+v, want one read of rec-anna", calls)
+	}
+
+	// After an edit the page offers the new text and lists the original.
+	if w := anna.post(second, url.Values{CSRFField: {csrf(t, w)}, "text": {"Hon bor i Malmö sedan i fjol."}}); w.Code != http.StatusSeeOther {
+		t.Fatalf("edit = %d", w.Code)
+	}
+	body = anna.get(second).Body.String()
+	for _, want := range []string{">Hon bor i Malmö sedan i fjol.</textarea>", "Tidigare versioner", "Ursprunglig utskrift:</span> Hon bor i Malmö."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("edit page after an edit lacks %q", want)
+		}
+	}
+	e.access.take()
+
+	for _, bad := range []struct {
+		name string
+		path string
+	}{
+		{"unknown_segment", "/recordings/rec-anna/segment/99999"},
+		{"not_a_number", "/recordings/rec-anna/segment/x"},
+		{"other_persons_recording", "/recordings/rec-bo/segment/" + strconv.FormatInt(segs[0].ID, 10)},
+		{"bad_recording_id", "/recordings/..%2f/segment/1"},
+	} {
+		if w := anna.get(bad.path); w.Code != http.StatusNotFound {
+			t.Errorf("%s: GET %s = %d, want 404", bad.name, bad.path, w.Code)
+		}
+	}
+	if calls := e.access.take(); len(calls) != 0 {
+		t.Errorf("refused edit pages wrote access entries %+v", calls)
+	}
+}

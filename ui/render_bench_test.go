@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ordagrann/ordagrann/central/auth"
 	"github.com/ordagrann/ordagrann/central/store"
 	"github.com/ordagrann/ordagrann/sync/protocol"
 )
@@ -50,6 +51,29 @@ func BenchmarkRenderTwoHourTranscript(b *testing.B) {
 		req.Host = "127.0.0.1"
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d", w.Code)
+		}
+		size = w.Body.Len()
+	}
+	b.ReportMetric(float64(size), "page_bytes")
+}
+
+// BenchmarkRenderTwoHourTranscriptSignedIn renders the same page as a
+// signed-in caseworker sees it, with the edit controls of every row, and
+// reports its weight.
+func BenchmarkRenderTwoHourTranscriptSignedIn(b *testing.B) {
+	served, _ := newTestHandler(b, twoHourSource(), &Options{EngineConfigured: true})
+	h := served.(*handler)
+	sess := auth.Session{Account: auth.Account{ID: "acc-1", Role: auth.RoleCaseworker}, CSRFToken: "csrf-token-of-the-session"}
+	var size int
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, "/recordings/rec-long", nil)
+		req.SetPathValue("id", "rec-long")
+		req = req.WithContext(withSession(req.Context(), h, sess))
+		w := httptest.NewRecorder()
+		h.serveRecording(w, req)
 		if w.Code != http.StatusOK {
 			b.Fatalf("status %d", w.Code)
 		}

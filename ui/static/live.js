@@ -28,7 +28,7 @@ function startLive() {
   }
 
   function editing() {
-    return part.contains(document.activeElement) || part.querySelector("details[open]") !== null;
+    return part.contains(document.activeElement) || part.querySelector("details[open], .edit-inline") !== null;
   }
 
   function refresh() {
@@ -73,9 +73,11 @@ function startLive() {
   });
 
   // A swap that waited for an edit happens once the edit is closed.
-  part.addEventListener("toggle", function () {
+  function afterEdit() {
     if (pending && !editing()) {
       refresh();
     }
-  }, true);
+  }
+  part.addEventListener("toggle", afterEdit, true);
+  document.addEventListener("edit-closed", afterEdit);
 }
