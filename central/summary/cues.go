@@ -59,6 +59,26 @@ var accountCues = []cue{
 	{"det började", 1}, {"sedan dess", 1}, {"problemet är", 1}, {"orolig", 1}, {"rädd", 1},
 }
 
+// selfCues are the words of a speaker telling about their own life, and
+// listenerCues the words that address the listener. Both decide the
+// client's account when a transcript names no speakers.
+var selfCues = []cue{
+	{"jag", 1}, {"mig", 1}, {"min", 1}, {"mitt", 1}, {"mina", 1},
+}
+
+var listenerCues = []cue{
+	{"du", 1}, {"dig", 1}, {"din", 1}, {"ditt", 1}, {"dina", 1}, {"ni", 1}, {"er", 1}, {"era", 1},
+}
+
+// caseworkerCues are first-person phrases of the caseworker's part:
+// what they will do, propose or take note of.
+var caseworkerCues = []cue{
+	{"jag ska", 1}, {"jag kommer att", 1}, {"jag föreslår", 1}, {"jag förstår", 1},
+	{"jag skickar", 1}, {"jag bokar", 1}, {"jag skriver", 1}, {"jag noterar", 1},
+	{"jag tänker att vi", 1}, {"jag vill att vi", 1}, {"jag hör att", 1}, {"jag heter", 1},
+	{"jag är handläggare", 1}, {"jag är socialsekreterare", 1}, {"jag jobbar som", 1}, {"jag är tolk", 1},
+}
+
 var introductionCues = []cue{
 	{"jag heter", 1}, {"mitt namn är", 1}, {"jag är tolk", 1}, {"jag är handläggare", 1},
 	{"jag är socialsekreterare", 1}, {"jag jobbar som", 1}, {"jag är mamma", 1},

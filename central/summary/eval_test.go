@@ -36,3 +36,36 @@ func TestFactRecall(t *testing.T) {
 		t.Errorf("fact recall = %.3f, want at least %.2f", score.Recall(), minFactRecall)
 	}
 }
+
+// minFactRecallUnlabelled is the share of the facts that summaries of the
+// same meetings must contain when no speaker is known, as before the
+// diarization of a recording has run or when it failed.
+const minFactRecallUnlabelled = 0.7
+
+func TestFactRecallWithoutSpeakers(t *testing.T) {
+	meetings, err := evalset.LoadMeetings(evalset.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range meetings {
+		for j := range meetings[i].Segments {
+			meetings[i].Segments[j].Speaker = ""
+		}
+	}
+	s, err := summary.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	score, err := evalset.FactRecall(meetings, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range score.Missed {
+		t.Logf("missed %s", m)
+	}
+	t.Logf("fact recall without speakers %.3f (%d of %d facts, %d meetings)", score.Recall(), score.Found, score.Total, len(meetings))
+	if score.Recall() < minFactRecallUnlabelled {
+		t.Errorf("fact recall without speakers = %.3f, want at least %.2f", score.Recall(), minFactRecallUnlabelled)
+	}
+}

@@ -17,6 +17,10 @@ type document struct {
 	content   []int    // number of content words of each sentence
 	vectors   []vector // TF-IDF of each sentence, unit length
 	segIndex  map[int64]int
+
+	// unlabelled is set when no segment names its speaker, as before
+	// diarization. Roles then come from how each sentence is worded.
+	unlabelled bool
 }
 
 // vector is a sparse TF-IDF vector over stems.
@@ -32,9 +36,12 @@ type candidate struct {
 }
 
 func analyze(segs []svtext.Segment, roles map[string]Role) *document {
-	doc := &document{segs: segs, roles: roles, segIndex: map[int64]int{}}
+	doc := &document{segs: segs, roles: roles, segIndex: map[int64]int{}, unlabelled: true}
 	for i, seg := range segs {
 		doc.segIndex[seg.ID] = i
+		if seg.Speaker != "" {
+			doc.unlabelled = false
+		}
 	}
 	doc.sentences = svtext.SplitSegments(segs)
 
@@ -230,15 +237,14 @@ func (d *document) nextStepCandidates() []candidate {
 // the centroid of everything that side said, so sentences about the main
 // topics of the client's account come first.
 func (d *document) accountCandidates() []candidate {
-	clientSide := func(i int) bool { return d.role(i).clientSide() }
-	if !slices.ContainsFunc(d.sentences, func(s svtext.Sentence) bool { return d.roles[s.Speaker].clientSide() }) {
+	if !slices.ContainsFunc(d.sentences, func(s svtext.Sentence) bool { return d.roles[s.Speaker].clientSide() }) && !d.unlabelled {
 		return nil
 	}
-	center := d.centroid(clientSide)
+	center := d.centroid(d.clientSide)
 
 	var out []candidate
 	for i := range d.sentences {
-		if !clientSide(i) || d.isQuestion(i) || !d.informative(i) {
+		if !d.clientSide(i) || d.isQuestion(i) || !d.informative(i) {
 			continue
 		}
 		length := math.Min(1, float64(d.content[i])/8)
@@ -246,6 +252,19 @@ func (d *document) accountCandidates() []candidate {
 		out = append(out, candidate{sentence: i, score: score})
 	}
 	return scale(out)
+}
+
+// clientSide reports whether sentence i belongs to the client's account.
+// With speakers, that is every sentence of the client's side. Without, it is a
+// statement in the first person singular that neither addresses the
+// listener nor announces what the speaker will do for them, the way a
+// caseworker talks.
+func (d *document) clientSide(i int) bool {
+	if !d.unlabelled {
+		return d.role(i).clientSide()
+	}
+	return !d.isQuestion(i) && d.cueScore(i, selfCues) > 0 &&
+		d.cueScore(i, listenerCues) == 0 && d.cueScore(i, caseworkerCues) == 0
 }
 
 // informative reports whether sentence i says enough to stand alone as a

@@ -268,8 +268,8 @@ func (s *Summarizer) accountLines(doc *document) int {
 		return s.opts.MaxAccountLines
 	}
 	n := 0
-	for _, sen := range doc.sentences {
-		if doc.roles[sen.Speaker].clientSide() {
+	for i := range doc.sentences {
+		if doc.clientSide(i) {
 			n++
 		}
 	}
