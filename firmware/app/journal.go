@@ -144,7 +144,7 @@ func (r recoveryJournal) OpenRecordings() ([]session.OpenRecording, error) {
 	}
 	out := make([]session.OpenRecording, len(recs))
 	for i, rec := range recs {
-		out[i] = session.OpenRecording{ID: rec.ID, Chunks: rec.NextChunkSeq, Frames: rec.Frames, NextEventSeq: rec.NextEventSeq}
+		out[i] = session.OpenRecording{ID: rec.ID, Chunks: rec.NextChunkSeq, Frames: rec.Frames, NextEventSeq: rec.NextEventSeq, LastWrite: rec.LastAddedAt}
 	}
 	return out, nil
 }

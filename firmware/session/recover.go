@@ -15,6 +15,11 @@ type OpenRecording struct {
 	Chunks       uint64 // chunks written, acknowledged or not
 	Frames       uint64 // audio frames in those chunks
 	NextEventSeq uint64 // sequence number the next event of this recording gets
+
+	// LastWrite is when the journal last stored an event or chunk of the
+	// recording, the last moment it is known to have run. Zero when the
+	// journal does not know.
+	LastWrite time.Time
 }
 
 // RecoveryJournal is a journal that can list its open recordings.
@@ -25,7 +30,8 @@ type RecoveryJournal interface {
 }
 
 // RecoverInterrupted closes every recording that a crash or power cut left
-// open: it adds an interrupted event, stamped now, with the journal's
+// open: it adds an interrupted event, stamped with the recording's last
+// write (or now when the journal does not know it), with the journal's
 // counters and closes the recording, so the central service learns how many
 // chunks to expect. Chunks already written stay in the journal and are
 // sent. Call it once at start, before Run. It returns the ids it closed;
@@ -50,10 +56,14 @@ func RecoverInterrupted(j RecoveryJournal, now time.Time) ([]string, error) {
 
 func closeInterrupted(j RecoveryJournal, r OpenRecording, now time.Time) error {
 	end := &protocol.EndInfo{Chunks: r.Chunks, Frames: r.Frames}
+	at := now
+	if !r.LastWrite.IsZero() && r.LastWrite.Before(now) {
+		at = r.LastWrite.UTC()
+	}
 	msg, err := protocol.EncodeEvent(protocol.Event{
 		Seq:   r.NextEventSeq,
 		Type:  protocol.EventInterrupted,
-		At:    now,
+		At:    at,
 		Frame: r.Frames,
 		End:   end,
 	})

@@ -667,7 +667,7 @@ func TestRecoverInterrupted(t *testing.T) {
 	j := &recoveryJournal{
 		testJournal: newTestJournal(),
 		open: []OpenRecording{
-			{ID: "rec-a", Chunks: 3, Frames: 200000, NextEventSeq: 1},
+			{ID: "rec-a", Chunks: 3, Frames: 200000, NextEventSeq: 1, LastWrite: t0.Add(12 * time.Second)},
 			{ID: "rec-b", Chunks: 0, Frames: 0, NextEventSeq: 2},
 		},
 	}
@@ -681,14 +681,14 @@ func TestRecoverInterrupted(t *testing.T) {
 	}
 
 	wantA := []protocol.Event{{
-		V: protocol.Version, Seq: 1, Type: protocol.EventInterrupted, At: now, Frame: 200000,
+		V: protocol.Version, Seq: 1, Type: protocol.EventInterrupted, At: t0.Add(12 * time.Second), Frame: 200000,
 		End: &protocol.EndInfo{Chunks: 3, Frames: 200000},
 	}}
 	if diff := cmp.Diff(wantA, j.eventsOf("rec-a")); diff != "" {
 		t.Errorf("events of rec-a (-want +got):\n%s", diff)
 	}
-	if got := j.eventsOf("rec-b"); len(got) != 1 || got[0].Seq != 2 {
-		t.Errorf("events of rec-b = %+v, want one interrupted event with seq 2", got)
+	if got := j.eventsOf("rec-b"); len(got) != 1 || got[0].Seq != 2 || !got[0].At.Equal(now) {
+		t.Errorf("events of rec-b = %+v, want one interrupted event with seq 2 at the recovery time, as its last write is unknown", got)
 	}
 	for _, id := range []string{"rec-a", "rec-b"} {
 		if !j.isClosed(id) {

@@ -91,6 +91,11 @@ type Recording struct {
 	NextEventSeq uint64 // one past the highest event seq added
 	NextChunkSeq uint64 // one past the highest chunk seq added
 	Frames       uint64 // audio frames covered by the chunks added
+
+	// LastAddedAt is when the last event or chunk was added: after a
+	// crash, the last moment the recording is known to have run. Spools
+	// written before this was kept give the zero time.
+	LastAddedAt time.Time
 }
 
 // Stats counts what the spool holds.
@@ -127,7 +132,8 @@ CREATE TABLE IF NOT EXISTS recordings (
 	withdrawn      INTEGER NOT NULL DEFAULT 0,
 	next_event_seq INTEGER NOT NULL DEFAULT 0,
 	next_chunk_seq INTEGER NOT NULL DEFAULT 0,
-	frames         INTEGER NOT NULL DEFAULT 0
+	frames         INTEGER NOT NULL DEFAULT 0,
+	last_added_at  INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE TABLE IF NOT EXISTS items (
 	id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -179,6 +185,10 @@ func Open(path string, opts *Options) (*Spool, error) {
 		db.Close()
 		return nil, fmt.Errorf("opening spool %s: creating schema: %w", path, err)
 	}
+	if err := s.addLastAddedColumn(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening spool %s: %w", path, err)
+	}
 
 	st, err := s.Stats()
 	if err != nil {
@@ -188,6 +198,24 @@ func Open(path string, opts *Options) (*Spool, error) {
 	s.logger.Info("spool opened", "pending_events", st.PendingEvents, "pending_chunks", st.PendingChunks,
 		"pending_bytes", st.PendingBytes, "rejected", st.Rejected)
 	return s, nil
+}
+
+// addLastAddedColumn adds recordings.last_added_at to a spool created
+// before the column existed, which the schema's CREATE TABLE IF NOT
+// EXISTS leaves as it was.
+func (s *Spool) addLastAddedColumn() error {
+	var n int
+	err := s.db.QueryRow(`SELECT count(*) FROM pragma_table_info('recordings') WHERE name = 'last_added_at'`).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("reading the recordings table's columns: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := s.db.Exec(`ALTER TABLE recordings ADD COLUMN last_added_at INTEGER NOT NULL DEFAULT 0`); err != nil {
+		return fmt.Errorf("adding column last_added_at: %w", err)
+	}
+	return nil
 }
 
 // checkPragmas verifies that the durability settings took effect, because
@@ -297,10 +325,10 @@ func (s *Spool) add(kind Kind, rec string, seq uint64, msg []byte, firstFrame, f
 			return err
 		}
 		if kind == KindEvent {
-			_, err = tx.Exec(`UPDATE recordings SET next_event_seq = ? WHERE id = ?`, seq+1, rec)
+			_, err = tx.Exec(`UPDATE recordings SET next_event_seq = ?, last_added_at = ? WHERE id = ?`, seq+1, now, rec)
 		} else {
-			_, err = tx.Exec(`UPDATE recordings SET next_chunk_seq = ?, frames = max(frames, ?) WHERE id = ?`,
-				seq+1, firstFrame+frames, rec)
+			_, err = tx.Exec(`UPDATE recordings SET next_chunk_seq = ?, frames = max(frames, ?), last_added_at = ? WHERE id = ?`,
+				seq+1, firstFrame+frames, now, rec)
 		}
 		return err
 	})
@@ -364,18 +392,21 @@ func (s *Spool) OpenRecordings() ([]Recording, error) {
 	return recs, nil
 }
 
-const recordingQuery = `SELECT id, created_at, closed, next_event_seq, next_chunk_seq, frames FROM recordings`
+const recordingQuery = `SELECT id, created_at, closed, next_event_seq, next_chunk_seq, frames, last_added_at FROM recordings`
 
 func scanRecordings(rows *sql.Rows) ([]Recording, error) {
 	defer rows.Close()
 	var out []Recording
 	for rows.Next() {
 		var r Recording
-		var created int64
-		if err := rows.Scan(&r.ID, &created, &r.Closed, &r.NextEventSeq, &r.NextChunkSeq, &r.Frames); err != nil {
+		var created, lastAdded int64
+		if err := rows.Scan(&r.ID, &created, &r.Closed, &r.NextEventSeq, &r.NextChunkSeq, &r.Frames, &lastAdded); err != nil {
 			return nil, err
 		}
 		r.CreatedAt = time.Unix(0, created)
+		if lastAdded > 0 {
+			r.LastAddedAt = time.Unix(0, lastAdded)
+		}
 		out = append(out, r)
 	}
 	return out, rows.Err()

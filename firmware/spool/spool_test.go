@@ -3,6 +3,7 @@ package spool_test
 import (
 	"bufio"
 	"bytes"
+	"database/sql"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -270,6 +271,7 @@ func TestRecordingNumbering(t *testing.T) {
 	mustAddEvent(t, s, "rec-1", 0)
 	mustAddEvent(t, s, "rec-1", 1)
 	mustAddChunk(t, s, "rec-1", 0)
+	c.t = c.t.Add(5 * time.Second)
 	if err := s.AddChunk("rec-1", 1, 80000, 1234, []byte("last")); err != nil {
 		t.Fatal(err)
 	}
@@ -281,8 +283,10 @@ func TestRecordingNumbering(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []spool.Recording{
-		{ID: "rec-1", CreatedAt: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC), NextEventSeq: 2, NextChunkSeq: 2, Frames: 81234},
-		{ID: "rec-2", CreatedAt: time.Date(2026, 12, 4, 10, 1, 0, 0, time.UTC), NextEventSeq: 1},
+		{ID: "rec-1", CreatedAt: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC), NextEventSeq: 2, NextChunkSeq: 2, Frames: 81234,
+			LastAddedAt: time.Date(2026, 12, 4, 10, 0, 5, 0, time.UTC)},
+		{ID: "rec-2", CreatedAt: time.Date(2026, 12, 4, 10, 1, 5, 0, time.UTC), NextEventSeq: 1,
+			LastAddedAt: time.Date(2026, 12, 4, 10, 1, 5, 0, time.UTC)},
 	}
 	if diff := cmp.Diff(want, got, cmpopts.EquateApproxTime(0)); diff != "" {
 		t.Errorf("OpenRecordings (-want +got):\n%s", diff)
@@ -649,5 +653,51 @@ func BenchmarkAddChunk(b *testing.B) {
 			b.Fatal(err)
 		}
 		seq++
+	}
+}
+
+// TestOpenSpoolWithoutLastAdded opens a spool written before recordings
+// kept the time of their last item, with a recording a crash left open.
+func TestOpenSpoolWithoutLastAdded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "spool.db")
+	db, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`
+CREATE TABLE recordings (
+	id             TEXT PRIMARY KEY,
+	created_at     INTEGER NOT NULL,
+	closed         INTEGER NOT NULL DEFAULT 0,
+	withdrawn      INTEGER NOT NULL DEFAULT 0,
+	next_event_seq INTEGER NOT NULL DEFAULT 0,
+	next_chunk_seq INTEGER NOT NULL DEFAULT 0,
+	frames         INTEGER NOT NULL DEFAULT 0
+) STRICT;
+INSERT INTO recordings (id, created_at, next_event_seq, next_chunk_seq, frames) VALUES ('rec-old', 1, 2, 3, 240000);`)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatalf("write an old spool: %v", err)
+	}
+
+	c := &clock{time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)}
+	s := openSpool(t, path, c)
+	open, err := s.OpenRecordings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(open) != 1 || open[0].ID != "rec-old" || open[0].Frames != 240000 || !open[0].LastAddedAt.IsZero() {
+		t.Fatalf("OpenRecordings of an old spool = %+v, want rec-old with 240000 frames and no last-added time", open)
+	}
+
+	mustAddEvent(t, s, "rec-old", 2)
+	open, err = s.OpenRecordings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(open) != 1 || !open[0].LastAddedAt.Equal(c.t) {
+		t.Errorf("OpenRecordings after an add = %+v, want last-added time %v", open, c.t)
 	}
 }
