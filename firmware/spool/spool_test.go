@@ -3,8 +3,8 @@ package spool_test
 import (
 	"bufio"
 	"bytes"
-	"database/sql"
 	"crypto/sha256"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
