@@ -19,7 +19,8 @@ build:
 # Starts the central service and one simulated box, plays a scripted meeting
 # (badge, yes, the bundled Swedish recording, badge) and prints the web address.
 run: build
-	$(GO) run ./scripts/demo -bin $(BIN) -dir $(RUN_DIR) -wav $(WAV) \
+	$(GO) build -o $(BIN)/demo ./scripts/demo
+	exec $(BIN)/demo -bin $(BIN) -dir $(RUN_DIR) -wav $(WAV) \
 		-asr-url '$(ASR_URL)' -asr-api '$(ASR_API)' -asr-model '$(ASR_MODEL)'
 
 vet:

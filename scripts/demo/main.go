@@ -45,6 +45,7 @@ func main() {
 	flag.StringVar(&o.badge, "badge", "04a1b2c3", "card UID of the demo caseworker's badge")
 	flag.BoolVar(&o.exit, "exit", false, "stop both programs once the meeting is stored (and transcribed, with an engine)")
 	flag.Parse()
+	stopWithParent()
 
 	if err := run(o); err != nil {
 		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
@@ -197,6 +198,7 @@ func start(o options, name, logName string, args ...string) (*process, error) {
 	}
 	cmd := exec.Command(filepath.Join(o.bin, name), args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	stopWithDemo(cmd)
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, err
