@@ -23,26 +23,43 @@ import (
 // editScreenshotDir holds the screenshots of renaming and editing.
 var editScreenshotDir = filepath.Join("..", "test-output", "edit")
 
+// evaFixture is a caseworker, Eva, with the badge eva-1 and one recording,
+// rec-eva, that her badge started, for the browser tests.
+type evaFixture struct {
+	clock    *authClock
+	logger   *slog.Logger
+	accounts *auth.Store
+	eva      authtest.Account
+	env      *accessEnv
+}
+
+// newEvaFixture creates Eva's account and rec-eva with segs transcribed.
+func newEvaFixture(t *testing.T, segs []store.Segment) evaFixture {
+	t.Helper()
+	f := evaFixture{clock: &authClock{now: time.Now()}, logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	f.accounts = authtest.Open(t, &auth.Options{Now: f.clock.Now, Logger: f.logger})
+	f.eva = authtest.Enrolled(t, f.accounts, f.clock.Now(), auth.NewAccount{UserName: "eva.lund", DisplayName: "Eva Lund", Role: auth.RoleCaseworker, Team: "Team Nord"})
+	if err := f.accounts.SetBadges(context.Background(), f.eva.ID, []string{"eva-1"}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(30 * time.Second)
+
+	f.env = &accessEnv{ts: openTestStore(t)}
+	f.env.recordWithBadge(t, "rec-eva", "eva-1")
+	f.env.ts.transcribe(t, "rec-eva", 0, 16000, segs)
+	return f
+}
+
 // TestBrowserRenameAndEdit renames a speaker, then corrects a segment in
 // its row and reads the original under the edit's history.
 func TestBrowserRenameAndEdit(t *testing.T) {
 	ctx := newBrowser(t)
 
-	clock := &authClock{now: time.Now()}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	accounts := authtest.Open(t, &auth.Options{Now: clock.Now, Logger: logger})
-	eva := authtest.Enrolled(t, accounts, clock.Now(), auth.NewAccount{UserName: "eva.lund", DisplayName: "Eva Lund", Role: auth.RoleCaseworker, Team: "Team Nord"})
-	if err := accounts.SetBadges(context.Background(), eva.ID, []string{"eva-1"}); err != nil {
-		t.Fatal(err)
-	}
-	clock.Advance(30 * time.Second)
-
-	env := &accessEnv{ts: openTestStore(t)}
-	env.recordWithBadge(t, "rec-eva", "eva-1")
-	env.ts.transcribe(t, "rec-eva", 0, 16000, []store.Segment{
+	f := newEvaFixture(t, []store.Segment{
 		{Start: 0, End: 3 * time.Second, Text: "Välkommen hit, vi börjar med boendet."},
 		{Start: 3 * time.Second, End: 6 * time.Second, Text: "Jag bor hos min syster i Lund."},
 	})
+	clock, logger, accounts, eva, env := f.clock, f.logger, f.accounts, f.eva, f.env
 	segs, err := env.ts.Segments(context.Background(), "rec-eva")
 	if err != nil || len(segs) != 2 {
 		t.Fatalf("Segments = %d, %v", len(segs), err)

@@ -3,8 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -13,9 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/ordagrann/ordagrann/central/auth"
 	"github.com/ordagrann/ordagrann/central/store"
-	"github.com/ordagrann/ordagrann/ui/authtest"
 )
 
 // actionsScreenshotDir holds the screenshots of search, copy, documented and delete.
@@ -24,22 +20,12 @@ var actionsScreenshotDir = filepath.Join("..", "test-output", "actions")
 func TestBrowserSearchCopyDocumentDelete(t *testing.T) {
 	ctx := newBrowser(t)
 
-	clock := &authClock{now: time.Now()}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	accounts := authtest.Open(t, &auth.Options{Now: clock.Now, Logger: logger})
-	eva := authtest.Enrolled(t, accounts, clock.Now(), auth.NewAccount{UserName: "eva.lund", DisplayName: "Eva Lund", Role: auth.RoleCaseworker, Team: "Team Nord"})
-	if err := accounts.SetBadges(context.Background(), eva.ID, []string{"eva-1"}); err != nil {
-		t.Fatal(err)
-	}
-	clock.Advance(30 * time.Second)
-
-	env := &accessEnv{ts: openTestStore(t)}
-	env.recordWithBadge(t, "rec-eva", "eva-1")
-	env.ts.transcribe(t, "rec-eva", 0, 16000, []store.Segment{
+	f := newEvaFixture(t, []store.Segment{
 		{Start: 0, End: 3 * time.Second, Text: "Hej Lisa Andersson, välkommen hit."},
 		{Start: 3 * time.Second, End: 6 * time.Second, Text: "Vi ska prata om ditt bostadsbidrag och boendet."},
 		{Start: 6 * time.Second, End: 9 * time.Second, Text: "Mitt personnummer är 19811218-9876."},
 	})
+	clock, logger, accounts, eva, env := f.clock, f.logger, f.accounts, f.eva, f.env
 	access := &actionRecorder{}
 	h, err := New(env.ts, &Options{Logger: logger, Now: clock.Now, Auth: accounts, Access: access.record,
 		WipeTime: func(store.Recording) time.Time { return clock.Now().Add(75 * time.Hour) }})
