@@ -14,11 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
+
+	"github.com/ordagrann/ordagrann/central/enginehttp"
 )
 
 // Request is one piece of audio to transcribe.
@@ -163,9 +162,12 @@ func New(kind, baseURL string, opts *Options) (Engine, error) {
 		o.Model = DefaultModel
 	}
 
-	base, err := parseBaseURL(baseURL, o.AllowPlainHTTP, o.Logger)
+	base, remote, err := enginehttp.ParseBaseURL(baseURL, "transcription engine", "audio", o.AllowPlainHTTP)
 	if err != nil {
 		return nil, err
+	}
+	if remote {
+		o.Logger.Warn("transcription engine uses plain http to a non-loopback host; audio crosses the network unencrypted", "engine_url", base.Redacted())
 	}
 
 	c := client{base: base, opts: o}
@@ -177,37 +179,6 @@ func New(kind, baseURL string, opts *Options) (Engine, error) {
 	default:
 		return nil, fmt.Errorf("unknown transcription engine kind %q: use %q or %q", kind, KindWhisperServer, KindOpenAI)
 	}
-}
-
-func parseBaseURL(raw string, allowPlain bool, log *slog.Logger) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("invalid engine url %q: use http://host:port or https://host:port: %w", raw, err)
-	}
-	if u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("invalid engine url %q: use http://host:port or https://host:port", raw)
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, fmt.Errorf("invalid engine url %q: remove the query, fragment or user information", u.Redacted())
-	}
-
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		if !allowPlain {
-			return nil, fmt.Errorf("engine url %q sends audio unencrypted to another host: use https, or allow plain http explicitly", raw)
-		}
-		log.Warn("transcription engine uses plain http to a non-loopback host; audio crosses the network unencrypted", "engine_url", u.Redacted())
-	}
-
-	u.Path = strings.TrimRight(u.Path, "/")
-	return u, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // seconds converts an engine's time in seconds to a Duration rounded to the

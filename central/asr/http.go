@@ -3,13 +3,13 @@ package asr
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"strings"
+
+	"github.com/ordagrann/ordagrann/central/enginehttp"
 )
 
 // client is the HTTP part that both engines share.
@@ -67,9 +67,9 @@ func (c *client) post(ctx context.Context, name, path string, wav []byte, fields
 
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, fmt.Errorf("%s: %s responded %s: %s: %w", name, u.Redacted(), resp.Status, errorMessage(data), ErrUnavailable)
+		return nil, fmt.Errorf("%s: %s responded %s: %s: %w", name, u.Redacted(), resp.Status, enginehttp.ErrorMessage(data), ErrUnavailable)
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return nil, fmt.Errorf("%s: %s rejected the request with %s: %s", name, u.Redacted(), resp.Status, errorMessage(data))
+		return nil, fmt.Errorf("%s: %s rejected the request with %s: %s", name, u.Redacted(), resp.Status, enginehttp.ErrorMessage(data))
 	}
 	return data, nil
 }
@@ -94,43 +94,4 @@ func multipartBody(wav []byte, fields []field) ([]byte, string, error) {
 		return nil, "", err
 	}
 	return buf.Bytes(), mw.FormDataContentType(), nil
-}
-
-// errorMessage extracts the message of an error body in either engine's
-// format, {"error":"..."} (whisper.cpp) or {"error":{"message":"..."}}
-// (OpenAI), or else returns the start of the body as text.
-func errorMessage(body []byte) string {
-	var e struct {
-		Error json.RawMessage `json:"error"`
-	}
-	if json.Unmarshal(body, &e) == nil && len(e.Error) > 0 {
-		var s string
-		if json.Unmarshal(e.Error, &s) == nil {
-			return truncate(s)
-		}
-		var o struct {
-			Message string `json:"message"`
-			Type    string `json:"type"`
-		}
-		if json.Unmarshal(e.Error, &o) == nil && o.Message != "" {
-			if o.Type != "" {
-				return truncate(o.Type + ": " + o.Message)
-			}
-			return truncate(o.Message)
-		}
-	}
-	text := strings.TrimSpace(string(body))
-	if text == "" {
-		return "empty body"
-	}
-	return truncate(text)
-}
-
-// truncate shortens an engine's message for errors and logs.
-func truncate(s string) string {
-	const maxLen = 200
-	if len(s) <= maxLen {
-		return s
-	}
-	return strings.ToValidUTF8(s[:maxLen], "") + "…"
 }

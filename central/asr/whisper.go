@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/ordagrann/ordagrann/central/enginehttp"
 )
 
 // whisperServer talks to whisper.cpp's example server (whisper-server).
@@ -79,7 +81,7 @@ func parseWhisper(body []byte) (Result, error) {
 
 	// whisper.cpp reports some errors with status 200 and an "error" field.
 	if len(resp.Error) > 0 && string(resp.Error) != "null" {
-		msg := errorMessage(body)
+		msg := enginehttp.ErrorMessage(body)
 		if msg == whisperServerFailure {
 			return Result{}, fmt.Errorf("%s: %s: %w", KindWhisperServer, msg, ErrUnavailable)
 		}

@@ -8,11 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/ordagrann/ordagrann/central/enginehttp"
 )
 
 // Message is one message of a chat.
@@ -140,40 +141,14 @@ func New(baseURL string, opts *Options) (*Client, error) {
 		o.Logger = slog.Default()
 	}
 
-	base, err := parseBaseURL(baseURL, o.AllowPlainHTTP, o.Logger)
+	base, remote, err := enginehttp.ParseBaseURL(baseURL, "chat engine", "text", o.AllowPlainHTTP)
 	if err != nil {
 		return nil, err
 	}
+	if remote {
+		o.Logger.Warn("chat engine uses plain http to a non-loopback host; pseudonymized text crosses the network unencrypted", "engine_url", base.Redacted())
+	}
 	return &Client{base: base, opts: o}, nil
-}
-
-func parseBaseURL(raw string, allowPlain bool, log *slog.Logger) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("invalid chat engine url %q: use http://host:port or https://host:port: %w", raw, err)
-	}
-	if u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("invalid chat engine url %q: use http://host:port or https://host:port", raw)
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, fmt.Errorf("invalid chat engine url %q: remove the query, fragment or user information", u.Redacted())
-	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		if !allowPlain {
-			return nil, fmt.Errorf("chat engine url %q sends text unencrypted to another host: use https, or allow plain http explicitly", raw)
-		}
-		log.Warn("chat engine uses plain http to a non-loopback host; pseudonymized text crosses the network unencrypted", "engine_url", u.Redacted())
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	return u, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Name returns "openai-chat:" and the model.
@@ -232,7 +207,7 @@ func (c *Client) Complete(ctx context.Context, messages []Message) (string, erro
 	}
 	choice := resp.Choices[0]
 	if choice.Message.Refusal != nil && *choice.Message.Refusal != "" {
-		return "", fmt.Errorf("%s: the model refused the request: %s", c.Name(), truncate(*choice.Message.Refusal))
+		return "", fmt.Errorf("%s: the model refused the request: %s", c.Name(), enginehttp.Truncate(*choice.Message.Refusal))
 	}
 	if choice.Message.Content == nil {
 		return "", fmt.Errorf("%s: response message has no content (finish_reason %q)", c.Name(), choice.FinishReason)
@@ -280,48 +255,9 @@ func (c *Client) post(ctx context.Context, body []byte) ([]byte, error) {
 
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, fmt.Errorf("%s: %s responded %s: %s: %w", c.Name(), u.Redacted(), resp.Status, errorMessage(data), ErrUnavailable)
+		return nil, fmt.Errorf("%s: %s responded %s: %s: %w", c.Name(), u.Redacted(), resp.Status, enginehttp.ErrorMessage(data), ErrUnavailable)
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return nil, fmt.Errorf("%s: %s rejected the request with %s: %s", c.Name(), u.Redacted(), resp.Status, errorMessage(data))
+		return nil, fmt.Errorf("%s: %s rejected the request with %s: %s", c.Name(), u.Redacted(), resp.Status, enginehttp.ErrorMessage(data))
 	}
 	return data, nil
-}
-
-// errorMessage extracts the message of an OpenAI error body
-// {"error":{"message":"…","type":"…"}}, or of {"error":"…"} as some servers
-// send, or else returns the start of the body.
-func errorMessage(body []byte) string {
-	var e struct {
-		Error json.RawMessage `json:"error"`
-	}
-	if json.Unmarshal(body, &e) == nil && len(e.Error) > 0 {
-		var s string
-		if json.Unmarshal(e.Error, &s) == nil {
-			return truncate(s)
-		}
-		var o struct {
-			Message string `json:"message"`
-			Type    string `json:"type"`
-		}
-		if json.Unmarshal(e.Error, &o) == nil && o.Message != "" {
-			if o.Type != "" {
-				return truncate(o.Type + ": " + o.Message)
-			}
-			return truncate(o.Message)
-		}
-	}
-	text := strings.TrimSpace(string(body))
-	if text == "" {
-		return "empty body"
-	}
-	return truncate(text)
-}
-
-// truncate shortens an engine's message for errors and logs.
-func truncate(s string) string {
-	const maxLen = 200
-	if len(s) <= maxLen {
-		return s
-	}
-	return strings.ToValidUTF8(s[:maxLen], "") + "…"
 }

@@ -10,13 +10,13 @@ import (
 	"bytes"
 	_ "embed"
 	"errors"
-	"net"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ordagrann/ordagrann/internal/audio"
+	"github.com/ordagrann/ordagrann/internal/fakeserver"
 )
 
 // WhisperFixture is a verbose_json response of whisper.cpp's server: "Hej och
@@ -80,14 +80,11 @@ type Server struct {
 	// URL is the base URL to pass to asr.New.
 	URL string
 
-	addr    string
-	handler http.Handler
+	http *fakeserver.Server
 
 	mu       sync.Mutex
 	mode     Mode
 	fixture  []byte
-	srv      *http.Server
-	release  chan struct{} // closed when the mode changes, to end Slow requests
 	received []Received
 	rejected int
 }
@@ -95,27 +92,15 @@ type Server struct {
 func newServer(t testing.TB, fixture []byte, handler func(s *Server) http.Handler) *Server {
 	t.Helper()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s := &Server{fixture: fixture}
+	srv, err := fakeserver.Start(handler(s))
 	if err != nil {
-		t.Fatalf("fake engine: listening on loopback: %v", err)
+		t.Fatal(err)
 	}
-	s := &Server{
-		URL:     "http://" + ln.Addr().String(),
-		addr:    ln.Addr().String(),
-		fixture: fixture,
-		release: make(chan struct{}),
-	}
-	s.handler = handler(s)
-	s.serve(ln)
+	s.http, s.URL = srv, srv.URL
 
 	t.Cleanup(s.Close)
 	return s
-}
-
-func (s *Server) serve(ln net.Listener) {
-	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
-	srv := s.srv
-	go func() { _ = srv.Serve(ln) }()
 }
 
 // SetMode switches how the server responds from the next request on. Leaving
@@ -127,18 +112,9 @@ func (s *Server) SetMode(m Mode) error {
 	if m == s.mode {
 		return nil
 	}
-	close(s.release)
-	s.release = make(chan struct{})
-
-	if m == Refused {
-		_ = s.srv.Close()
-	}
-	if s.mode == Refused {
-		ln, err := net.Listen("tcp", s.addr)
-		if err != nil {
-			return err
-		}
-		s.serve(ln)
+	s.http.Release()
+	if err := s.http.SetDown(m == Refused); err != nil {
+		return err
 	}
 	s.mode = m
 	return nil
@@ -166,19 +142,13 @@ func (s *Server) Rejected() int {
 }
 
 // Close stops the server and ends held requests.
-func (s *Server) Close() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	close(s.release)
-	s.release = make(chan struct{})
-	_ = s.srv.Close()
-}
+func (s *Server) Close() { s.http.Close() }
 
 // state returns the mode, fixture and release channel for one request.
-func (s *Server) state() (Mode, []byte, chan struct{}) {
+func (s *Server) state() (Mode, []byte, <-chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.mode, s.fixture, s.release
+	return s.mode, s.fixture, s.http.Held()
 }
 
 func (s *Server) record(r Received) {
@@ -194,7 +164,7 @@ func (s *Server) reject() {
 }
 
 // hold blocks a Slow request until the client goes away or the mode changes.
-func hold(r *http.Request, release chan struct{}) {
+func hold(r *http.Request, release <-chan struct{}) {
 	select {
 	case <-r.Context().Done():
 	case <-release:

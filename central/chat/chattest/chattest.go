@@ -10,12 +10,13 @@ package chattest
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ordagrann/ordagrann/internal/fakeserver"
 )
 
 // Message is one message of a request, as the wire format has it.
@@ -65,15 +66,12 @@ type Server struct {
 	// URL is the base URL to pass to chat.New.
 	URL string
 
-	addr    string
-	apiKey  string
-	handler http.Handler
+	apiKey string
+	http   *fakeserver.Server
 
 	mu        sync.Mutex
 	mode      Mode
 	respond   Responder
-	srv       *http.Server
-	release   chan struct{}
 	requests  []Request
 	rejected  int
 	completed int
@@ -95,31 +93,18 @@ func New(t testing.TB, apiKey string, respond Responder) *Server {
 // Start is New for programs other than tests, such as the evaluation
 // script: the caller must Close the server.
 func Start(apiKey string, respond Responder) (*Server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("fake chat engine: listening on loopback: %w", err)
-	}
-	s := &Server{
-		URL:     "http://" + ln.Addr().String(),
-		addr:    ln.Addr().String(),
-		apiKey:  apiKey,
-		respond: respond,
-		release: make(chan struct{}),
-	}
+	s := &Server{apiKey: apiKey, respond: respond}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/chat/completions", s.completions)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "invalid_request_error", "", fmt.Sprintf("Invalid URL (%s %s)", r.Method, r.URL.Path))
 	})
-	s.handler = mux
-	s.serve(ln)
+	srv, err := fakeserver.Start(mux)
+	if err != nil {
+		return nil, fmt.Errorf("fake chat engine: %w", err)
+	}
+	s.http, s.URL = srv, srv.URL
 	return s, nil
-}
-
-func (s *Server) serve(ln net.Listener) {
-	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
-	srv := s.srv
-	go func() { _ = srv.Serve(ln) }()
 }
 
 // SetMode switches how the server responds from the next request on.
@@ -131,18 +116,9 @@ func (s *Server) SetMode(m Mode) error {
 	if m == s.mode {
 		return nil
 	}
-	close(s.release)
-	s.release = make(chan struct{})
-
-	if m == Refused {
-		_ = s.srv.Close()
-	}
-	if s.mode == Refused {
-		ln, err := net.Listen("tcp", s.addr)
-		if err != nil {
-			return err
-		}
-		s.serve(ln)
+	s.http.Release()
+	if err := s.http.SetDown(m == Refused); err != nil {
+		return err
 	}
 	s.mode = m
 	return nil
@@ -171,13 +147,7 @@ func (s *Server) Rejected() int {
 }
 
 // Close stops the server and ends held requests.
-func (s *Server) Close() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	close(s.release)
-	s.release = make(chan struct{})
-	_ = s.srv.Close()
-}
+func (s *Server) Close() { s.http.Close() }
 
 func (s *Server) reject(w http.ResponseWriter, status int, typ, code, msg string) {
 	s.mu.Lock()
@@ -218,7 +188,7 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
-	mode, respond, release := s.mode, s.respond, s.release
+	mode, respond, release := s.mode, s.respond, s.http.Held()
 	s.mu.Unlock()
 
 	switch mode {
