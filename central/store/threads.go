@@ -24,6 +24,10 @@ CREATE TABLE thread_messages (
 );
 CREATE INDEX thread_messages_recording ON thread_messages (recording_id, id);
 CREATE UNIQUE INDEX thread_messages_one_summary ON thread_messages (recording_id) WHERE kind = 'summary';`)
+	// A newer summary may replace the shown one while the earlier ones stay
+	// readable, so a recording may hold several. AddThreadMessage and
+	// AddNewerSummary check the order in their transaction instead.
+	addNamedMigration("thread_messages_summaries", `DROP INDEX IF EXISTS thread_messages_one_summary;`)
 	addRecordingTable("thread_messages")
 }
 
@@ -40,8 +44,8 @@ const (
 // Limits of a thread message, checked by AddThreadMessage.
 const (
 	MaxThreadTextLength = 2000 // characters of a message's Text and of each line's Text
-	MaxThreadLines      = 100
-	MaxThreadCitations  = 50 // segment ids of one line
+	MaxThreadLines      = 400  // a chat engine's summary of a long meeting has several lines per part
+	MaxThreadCitations  = 50   // segment ids of one line
 )
 
 // ThreadMessage is one message of a recording's thread: the summary, a
@@ -52,9 +56,23 @@ type ThreadMessage struct {
 	ID        int64
 	Kind      ThreadKind
 	Text      string       // a question, or the statement that opens a summary or an answer
-	Lines     []ThreadLine // summary lines or quoted passages
+	Lines     []ThreadLine // summary lines, an engine's sentences or quoted passages
 	Author    string       // account id of the person who asked; empty for summaries and answers
 	CreatedAt time.Time
+
+	// Engine names what wrote a summary or answer: "embedded" or a chat
+	// engine's model. Empty on questions and on messages stored before
+	// engines were recorded.
+	Engine string
+	// Notice is a Swedish note shown with the message, such as why the
+	// embedded summarizer stood in for the chat engine.
+	Notice string
+	// Transcript is a digest of the transcript a summary was made from,
+	// so a later edit or speaker name can be detected. Empty on older rows.
+	Transcript string
+	// ReplyTo is the id of the question an answer belongs to. Zero on
+	// older rows, whose answer directly follows its question.
+	ReplyTo int64
 }
 
 // ThreadLine is one line of a summary or one quoted passage of an answer.
@@ -62,24 +80,53 @@ type ThreadLine struct {
 	Heading     string  `json:"heading,omitempty"` // section title of a summary line
 	Speaker     string  `json:"speaker,omitempty"`
 	Text        string  `json:"text"`
-	Segments    []int64 `json:"segments"`              // cited segment ids, never empty
+	Segments    []int64 `json:"segments"`              // cited segment ids; empty only on an unsupported line
 	Unsupported bool    `json:"unsupported,omitempty"` // a verifier found no support in the cited segments
+	// Reasons are the verifier's reasons, in Swedish, for flagging an unsupported line.
+	Reasons []string `json:"reasons,omitempty"`
+	// Written marks a sentence that a chat engine wrote, as opposed to a
+	// passage quoted from the transcript.
+	Written bool `json:"written,omitempty"`
 }
 
-// threadContent is the sealed part of a thread message.
+// threadContent is the sealed part of a thread message. Fields added later
+// are omitted when empty, so older rows decode unchanged.
 type threadContent struct {
-	Text  string       `json:"text"`
-	Lines []ThreadLine `json:"lines,omitempty"`
+	Text       string       `json:"text"`
+	Lines      []ThreadLine `json:"lines,omitempty"`
+	Engine     string       `json:"engine,omitempty"`
+	Notice     string       `json:"notice,omitempty"`
+	Transcript string       `json:"transcript,omitempty"`
+	ReplyTo    int64        `json:"reply_to,omitempty"`
 }
 
 // AddThreadMessage appends m to rec's thread and returns it with its id and
-// time. Every cited segment must belong to rec. A recording has at most one
-// summary: a second returns an error wrapping ErrConflict.
+// time. Every cited segment must belong to rec, and an answer's ReplyTo,
+// when set, must be a question of rec. AddThreadMessage adds only a
+// recording's first summary: when one exists it returns an error wrapping
+// ErrConflict, and AddNewerSummary adds the later ones.
 func (s *Store) AddThreadMessage(ctx context.Context, rec string, m ThreadMessage) (ThreadMessage, error) {
+	return s.addThreadMessage(ctx, rec, m, 0)
+}
+
+// AddNewerSummary adds summary m to rec's thread after the summary with id
+// previous, which it replaces on display while staying stored. It returns an
+// error wrapping ErrConflict unless previous is the newest summary, so two
+// requests that both replace the same summary store only one.
+func (s *Store) AddNewerSummary(ctx context.Context, rec string, m ThreadMessage, previous int64) (ThreadMessage, error) {
+	if m.Kind != ThreadSummary || previous <= 0 {
+		return ThreadMessage{}, fmt.Errorf("adding a newer summary to recording %s: %w: want a summary and the id of the one it replaces", rec, ErrInvalid)
+	}
+	return s.addThreadMessage(ctx, rec, m, previous)
+}
+
+// addThreadMessage stores m. A summary is stored only when the newest
+// stored summary has id previous, with 0 for none.
+func (s *Store) addThreadMessage(ctx context.Context, rec string, m ThreadMessage, previous int64) (ThreadMessage, error) {
 	if err := checkThreadMessage(m); err != nil {
 		return ThreadMessage{}, fmt.Errorf("adding a thread message to recording %s: %w", rec, err)
 	}
-	plain, err := json.Marshal(threadContent{Text: m.Text, Lines: m.Lines})
+	plain, err := json.Marshal(threadContent{Text: m.Text, Lines: m.Lines, Engine: m.Engine, Notice: m.Notice, Transcript: m.Transcript, ReplyTo: m.ReplyTo})
 	if err != nil {
 		return ThreadMessage{}, fmt.Errorf("adding a thread message to recording %s: %w", rec, err)
 	}
@@ -92,13 +139,12 @@ func (s *Store) AddThreadMessage(ctx context.Context, rec string, m ThreadMessag
 		if err := checkCitations(ctx, tx, rec, m.Lines); err != nil {
 			return err
 		}
+		if err := checkReplyTo(ctx, tx, rec, m); err != nil {
+			return err
+		}
 		if m.Kind == ThreadSummary {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM thread_messages WHERE recording_id = ? AND kind = 'summary'`, rec).Scan(&n); err != nil {
+			if err := checkNewestSummary(ctx, tx, rec, previous); err != nil {
 				return err
-			}
-			if n > 0 {
-				return fmt.Errorf("a summary already exists: %w", ErrConflict)
 			}
 		}
 		key, err := s.recordingKey(ctx, tx, rec)
@@ -127,6 +173,37 @@ func (s *Store) AddThreadMessage(ctx context.Context, rec string, m ThreadMessag
 		return ThreadMessage{}, fmt.Errorf("adding a thread message to recording %s: %w", rec, err)
 	}
 	return m, nil
+}
+
+// checkNewestSummary returns an error wrapping ErrConflict unless the
+// newest summary of rec has id previous, with 0 meaning that rec has none.
+func checkNewestSummary(ctx context.Context, tx *sql.Tx, rec string, previous int64) error {
+	var newest int64
+	err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM thread_messages WHERE recording_id = ? AND kind = 'summary'`, rec).Scan(&newest)
+	if err != nil {
+		return err
+	}
+	switch {
+	case newest == previous:
+		return nil
+	case previous == 0:
+		return fmt.Errorf("a summary already exists: %w", ErrConflict)
+	default:
+		return fmt.Errorf("summary %d is not the newest, %d is: %w", previous, newest, ErrConflict)
+	}
+}
+
+// checkReplyTo checks that an answer's ReplyTo names a question of rec.
+func checkReplyTo(ctx context.Context, tx *sql.Tx, rec string, m ThreadMessage) error {
+	if m.ReplyTo == 0 {
+		return nil
+	}
+	var owner, kind string
+	err := tx.QueryRowContext(ctx, `SELECT recording_id, kind FROM thread_messages WHERE id = ?`, m.ReplyTo).Scan(&owner, &kind)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (owner != rec || kind != string(ThreadQuestion))) {
+		return fmt.Errorf("%w: message %d is not a question of recording %s", ErrInvalid, m.ReplyTo, rec)
+	}
+	return err
 }
 
 // Thread returns rec's thread messages, oldest first.
@@ -162,6 +239,7 @@ func (s *Store) Thread(ctx context.Context, rec string) ([]ThreadMessage, error)
 			return nil, fmt.Errorf("reading thread message %d of recording %s: %w", m.ID, rec, err)
 		}
 		m.Kind, m.CreatedAt, m.Text, m.Lines = ThreadKind(kind), fromNanos(at), c.Text, c.Lines
+		m.Engine, m.Notice, m.Transcript, m.ReplyTo = c.Engine, c.Notice, c.Transcript, c.ReplyTo
 		out = append(out, m)
 	}
 	return out, rows.Err()
@@ -178,6 +256,12 @@ func checkThreadMessage(m ThreadMessage) error {
 	default:
 		return fmt.Errorf("%w: unknown thread message kind %q", ErrInvalid, m.Kind)
 	}
+	if m.ReplyTo != 0 && m.Kind != ThreadAnswer {
+		return fmt.Errorf("%w: a %s cannot reply to a question", ErrInvalid, m.Kind)
+	}
+	if err := checkThreadText(m.Notice); err != nil {
+		return fmt.Errorf("notice: %w", err)
+	}
 	if strings.TrimSpace(m.Text) == "" {
 		return fmt.Errorf("%w: empty thread message text", ErrInvalid)
 	}
@@ -191,8 +275,14 @@ func checkThreadMessage(m ThreadMessage) error {
 		if err := checkThreadText(l.Text); err != nil {
 			return fmt.Errorf("line %d: %w", i, err)
 		}
-		if len(l.Segments) == 0 || len(l.Segments) > MaxThreadCitations {
+		// A sentence that cites nothing is stored to be shown flagged, never dropped.
+		if (len(l.Segments) == 0 && !l.Unsupported) || len(l.Segments) > MaxThreadCitations {
 			return fmt.Errorf("%w: line %d cites %d segments, want 1 to %d", ErrInvalid, i, len(l.Segments), MaxThreadCitations)
+		}
+		for _, reason := range l.Reasons {
+			if err := checkThreadText(reason); err != nil {
+				return fmt.Errorf("line %d reason: %w", i, err)
+			}
 		}
 	}
 	return nil

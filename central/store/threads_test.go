@@ -135,3 +135,88 @@ func TestThreadDeletedWithRecording(t *testing.T) {
 		t.Errorf("AddThreadMessage after deletion = %v, want ErrDeleted", err)
 	}
 }
+
+func TestThreadNewerSummaryKeepsEarlier(t *testing.T) {
+	e, segs := threadEnv(t)
+	ctx := context.Background()
+	summary := func(text, engine string) ThreadMessage {
+		return ThreadMessage{Kind: ThreadSummary, Text: "Sammanfattning", Engine: engine, Transcript: "digest-" + engine,
+			Lines: []ThreadLine{{Text: text, Segments: segs[:1]}}}
+	}
+
+	first, err := e.s.AddThreadMessage(ctx, "rec-1", summary("Ett nytt möte bokas.", "embedded"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.AddNewerSummary(ctx, "rec-1", summary("Fel ordning.", "x"), first.ID+100); !errors.Is(err, ErrConflict) {
+		t.Errorf("AddNewerSummary after a summary that is not the newest = %v, want ErrConflict", err)
+	}
+	second, err := e.s.AddNewerSummary(ctx, "rec-1", summary("Mötet bokas den 12 mars.", "qwen"), first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.AddNewerSummary(ctx, "rec-1", summary("Samma tur.", "qwen"), first.ID); !errors.Is(err, ErrConflict) {
+		t.Errorf("second AddNewerSummary replacing the same summary = %v, want ErrConflict", err)
+	}
+	if _, err := e.s.AddThreadMessage(ctx, "rec-1", summary("Ännu en.", "embedded")); !errors.Is(err, ErrConflict) {
+		t.Errorf("AddThreadMessage of a summary when one exists = %v, want ErrConflict", err)
+	}
+
+	e.reopen(t)
+	got, err := e.s.Thread(ctx, "rec-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ThreadMessage{summary("Ett nytt möte bokas.", "embedded"), summary("Mötet bokas den 12 mars.", "qwen")}
+	want[0].ID, want[1].ID = first.ID, second.ID
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(ThreadMessage{}, "CreatedAt")); diff != "" {
+		t.Errorf("Thread after a newer summary (-want +got):\n%s", diff)
+	}
+}
+
+func TestThreadAnswerFields(t *testing.T) {
+	e, segs := threadEnv(t)
+	ctx := context.Background()
+	q, err := e.s.AddThreadMessage(ctx, "rec-1", ThreadMessage{Kind: ThreadQuestion, Text: "Är hyran betald?", Author: "acc-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := ThreadMessage{
+		Kind: ThreadAnswer, Text: "Svar", ReplyTo: q.ID, Engine: "qwen", Notice: "Kontrollera svaret.",
+		Lines: []ThreadLine{
+			{Text: "Hyran är betald.", Segments: segs[1:], Written: true},
+			{Text: "Hyran betalades den 3 maj.", Unsupported: true, Written: true, Reasons: []string{"Meningen hänvisar inte till någon del av utskriften."}},
+			{Text: "Hyran är betald.", Segments: segs[1:]},
+		},
+	}
+	stored, err := e.s.AddThreadMessage(ctx, "rec-1", answer)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := e.s.Thread(ctx, "rec-1")
+	if err != nil || len(got) != 2 {
+		t.Fatalf("Thread = %d messages, %v, want 2", len(got), err)
+	}
+	answer.ID = stored.ID
+	if diff := cmp.Diff(answer, got[1], cmpopts.IgnoreFields(ThreadMessage{}, "CreatedAt")); diff != "" {
+		t.Errorf("stored answer (-want +got):\n%s", diff)
+	}
+
+	bad := []struct {
+		name string
+		m    ThreadMessage
+	}{
+		{"reply to an answer", ThreadMessage{Kind: ThreadAnswer, Text: "Svar", ReplyTo: stored.ID}},
+		{"reply to an unknown message", ThreadMessage{Kind: ThreadAnswer, Text: "Svar", ReplyTo: stored.ID + 100}},
+		{"question replying", ThreadMessage{Kind: ThreadQuestion, Text: "Fråga?", Author: "acc-1", ReplyTo: q.ID}},
+		{"supported line without citation", ThreadMessage{Kind: ThreadAnswer, Text: "Svar", Lines: []ThreadLine{{Text: "Hyran är betald.", Written: true}}}},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := e.s.AddThreadMessage(ctx, "rec-1", tt.m); !errors.Is(err, ErrInvalid) {
+				t.Errorf("AddThreadMessage = %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
