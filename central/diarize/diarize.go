@@ -41,6 +41,10 @@ type Turn struct {
 	Speaker int
 	// Overlap is set when a second speaker is heard during the turn.
 	Overlap bool
+	// Others lists, in increasing order, the other speakers the spatial
+	// method heard during the turn's overlapping speech. It may be empty
+	// while Overlap is set.
+	Others []int `json:",omitempty"`
 }
 
 // Speaker is one diarized voice.

@@ -19,8 +19,10 @@
 //
 // Voice activity comes from central/vad, so only what its detector takes
 // for speech gets a speaker. A Session takes audio as it arrives and returns
-// provisional speakers at any time; its final pass after the recording ends
-// may relabel, and Changes lists what moved. Assign splits engine segments
+// provisional speakers at any time. A provisional pass assigns the new
+// speech to the speakers found before and clusters all speech again only
+// when enough new speech has come. The final pass after the recording ends
+// clusters all speech and may relabel, and Changes lists what moved. Assign splits engine segments
 // at speaker changes using their word timestamps. The package is meant for
 // the central pipeline.
 package diarize

@@ -60,8 +60,14 @@ type Session struct {
 	pieces    []vad.Piece
 
 	labels   []int // stable speaker per hop of the last result
+	second   []int // stable second speaker per hop of the last result, or -1
 	nextID   int
 	finished bool
+
+	// fit is the outcome of the last full clustering, nil before one
+	// found speech. Provisional assigns the hops from settled on with it.
+	fit     *sessionFit
+	settled int
 }
 
 // NewSession starts diarizing a recording with the given number of
@@ -125,6 +131,13 @@ func (s *Session) commitPieces(pieces []vad.Piece, cursor uint64) {
 // Provisional returns speakers for the audio written so far. Speech whose
 // end the detector has not seen yet is included up to the end of the
 // written audio.
+//
+// Provisional clusters all speech again only when the speech since the
+// last clustering is more than refitShare of the speech clustered then,
+// or when enough new speech comes from another direction to be a new
+// speaker. Otherwise it assigns only the speech after the last call to the
+// speakers found then, so its cost grows with the new audio and not with
+// the recording's length. Provisional results carry no second opinion.
 func (s *Session) Provisional() (Result, error) {
 	if s.finished {
 		return Result{}, ErrFinished
@@ -133,7 +146,13 @@ func (s *Session) Provisional() (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("detecting speech: %w", err)
 	}
-	return s.diarize(append(slices.Clone(s.pieces), open...), false), nil
+	pieces := append(slices.Clone(s.pieces), open...)
+	if s.fit != nil && !s.fit.stale(pieces, len(s.hops)) {
+		if res, ok := s.extend(pieces); ok {
+			return res, nil
+		}
+	}
+	return s.diarize(pieces, false), nil
 }
 
 // Final returns the final diarization of the complete recording. Speakers
@@ -171,8 +190,9 @@ func hopRanges(pieces []vad.Piece, nHops int) ([]hopRange, []vad.Piece) {
 	return ranges, kept
 }
 
-// voicedHops marks the speech hops loud enough to learn a speaker from.
-func voicedHops(hops []hopFeatures, ranges []hopRange) []bool {
+// voicedHops marks the speech hops loud enough to learn a speaker from,
+// and returns the log power above which a hop counts as voiced.
+func voicedHops(hops []hopFeatures, ranges []hopRange) ([]bool, float64) {
 	var energies []float64
 	for _, r := range ranges {
 		for h := r.start; h < r.end; h++ {
@@ -181,7 +201,7 @@ func voicedHops(hops []hopFeatures, ranges []hopRange) []bool {
 	}
 	voiced := make([]bool, len(hops))
 	if len(energies) == 0 {
-		return voiced
+		return voiced, math.Inf(1)
 	}
 	slices.Sort(energies)
 	threshold := energies[len(energies)*9/10] - voicedRange
@@ -190,7 +210,7 @@ func voicedHops(hops []hopFeatures, ranges []hopRange) []bool {
 			voiced[h] = float64(hops[h].energy) > threshold
 		}
 	}
-	return voiced
+	return voiced, threshold
 }
 
 func (s *Session) diarize(pieces []vad.Piece, final bool) Result {
@@ -200,8 +220,9 @@ func (s *Session) diarize(pieces []vad.Piece, final bool) Result {
 	if len(ranges) == 0 {
 		return res
 	}
-	voiced := voicedHops(hops, ranges)
+	voiced, threshold := voicedHops(hops, ranges)
 	fixed := s.d.opts.Speakers
+	fit := &sessionFit{voicedAbove: float32(threshold), speechHops: speechHops(ranges)}
 
 	var labels, second []int
 	var dirs []float64
@@ -211,23 +232,29 @@ func (s *Session) diarize(pieces []vad.Piece, final bool) Result {
 		if sp.ok {
 			labels, second, dirs = sp.labels, sp.second, sp.dirs
 			res.Method = MethodSpatial
-			opinion := s.d.voice(hops, ranges, voiced, len(dirs))
-			res.Agreement = agreement(labels, opinion)
+			fit.spatial = sp.fit
+			if final {
+				opinion := s.d.voice(hops, ranges, voiced, len(dirs))
+				res.Agreement = agreement(labels, opinion)
+			}
 		} else {
 			s.d.log.Info("directions too diffuse, diarizing by voice", "speakers", len(sp.dirs))
 		}
 	}
 	if labels == nil {
-		labels = s.d.voice(hops, ranges, voiced, fixed)
+		labels, fit.voice = s.d.voiceWithFit(hops, ranges, voiced, fixed)
 		second = make([]int, len(hops))
 		for i := range second {
 			second[i] = -1
 		}
 	}
+	fit.method = res.Method
 
 	mapping, idDirs := s.stabilize(labels, dirs)
 	stable, stableSecond := relabel(labels, mapping), relabel(second, mapping)
-	s.labels = stable
+	s.labels, s.second = stable, stableSecond
+	fit.mapping, fit.idDirs = mapping, idDirs
+	s.fit, s.settled = fit, settledHop(s.pieces, len(hops))
 	res.Turns = buildTurns(stable, stableSecond, ranges, pieces)
 	res.Speakers = s.d.speakers(res.Turns, idDirs, s.nextID)
 	s.d.log.Debug("diarized", "final", final, "method", res.Method.String(), "speakers", len(res.Speakers), "turns", len(res.Turns), "hops", len(hops))
@@ -320,6 +347,7 @@ const minOwnSpeech = 2 * time.Second
 // pieces. A turn is marked as overlapped when a run of at least
 // minOverlapHops hops in it has the same second speaker, and that speaker
 // talks at least minOwnSpeech alone.
+// The marked turn lists the second speaker in Others.
 // NOTE: the second speaker does not get turns of its own. On the
 // evaluation set such turns added more false alarms (reverberation and
 // the noise source respond almost as strongly as a second voice) than they
@@ -377,14 +405,15 @@ func buildTurns(labels, second []int, ranges []hopRange, pieces []vad.Piece) []T
 		own[t.Speaker] += t.End - t.Start
 	}
 	for i := range turns {
-		if turns[i].Overlap {
-			continue
-		}
 		for _, o := range candidates {
 			if own[o.Speaker] >= minOwnSpeech && o.Start < turns[i].End && o.End > turns[i].Start {
 				turns[i].Overlap = true
+				if o.Speaker != turns[i].Speaker && !slices.Contains(turns[i].Others, o.Speaker) {
+					turns[i].Others = append(turns[i].Others, o.Speaker)
+				}
 			}
 		}
+		slices.Sort(turns[i].Others)
 	}
 	slices.SortStableFunc(turns, func(x, y Turn) int { return int(x.Start - y.Start) })
 	return turns

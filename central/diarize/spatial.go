@@ -47,6 +47,17 @@ type spatialResult struct {
 	second []int
 	dirs   []float64 // per speaker, degrees
 	ok     bool
+	// fit is the part of the outcome that an incremental pass needs to
+	// assign more hops to the same speakers.
+	fit spatialFit
+}
+
+// spatialFit is the outcome of direction clustering that assigns further
+// hops: the speakers' grid bins and the contrast scale of the Viterbi
+// scores.
+type spatialFit struct {
+	centres []int
+	scale   float64
 }
 
 // smoothedMaps returns each speech hop's SRP map averaged with the speech
@@ -54,21 +65,26 @@ type spatialResult struct {
 func smoothedMaps(hops []hopFeatures, ranges []hopRange) [][]float32 {
 	out := make([][]float32, len(hops))
 	for _, r := range ranges {
-		for h := r.start; h < r.end; h++ {
-			a, b := max(r.start, h-srpSmoothHops), min(r.end, h+srpSmoothHops+1)
-			m := make([]float32, len(hops[h].srp))
-			for i := a; i < b; i++ {
-				for d, v := range hops[i].srp {
-					m[d] += v
-				}
-			}
-			for d := range m {
-				m[d] /= float32(b - a)
-			}
-			out[h] = m
-		}
+		smoothRange(hops, r, out)
 	}
 	return out
+}
+
+// smoothRange fills out[h] for the hops of r.
+func smoothRange(hops []hopFeatures, r hopRange, out [][]float32) {
+	for h := r.start; h < r.end; h++ {
+		a, b := max(r.start, h-srpSmoothHops), min(r.end, h+srpSmoothHops+1)
+		m := make([]float32, len(hops[h].srp))
+		for i := a; i < b; i++ {
+			for d, v := range hops[i].srp {
+				m[d] += v
+			}
+		}
+		for d := range m {
+			m[d] /= float32(b - a)
+		}
+		out[h] = m
+	}
 }
 
 // spatial clusters the speech hops by direction.
@@ -170,7 +186,8 @@ func (d *Diarizer) spatial(hops []hopFeatures, ranges []hopRange, voiced []bool,
 	for _, c := range centres {
 		res.dirs = append(res.dirs, st.dirs[c])
 	}
-	res.labels, res.second = st.assignByDirection(maps, ranges, centres, len(hops))
+	res.labels, res.second, res.fit.scale = st.assignByDirection(maps, ranges, centres, len(hops))
+	res.fit.centres = centres
 	return res
 }
 
@@ -257,29 +274,25 @@ func response(m []float32, c int, s *steering) float32 {
 // assignByDirection gives every speech hop the speaker whose direction
 // responds most, through a Viterbi pass that charges for speaker changes,
 // and returns per hop the second speaker when one responds almost as
-// strongly.
-func (s *steering) assignByDirection(maps [][]float32, ranges []hopRange, centres []int, nHops int) ([]int, []int) {
+// strongly. It also returns the scale of the Viterbi scores: the median
+// contrast between the speakers' responses.
+func (s *steering) assignByDirection(maps [][]float32, ranges []hopRange, centres []int, nHops int) ([]int, []int, float64) {
 	labels := make([]int, nHops)
 	second := make([]int, nHops)
 	for i := range labels {
 		labels[i], second[i] = -1, -1
 	}
-	k := len(centres)
 
-	resp := make([][]float32, nHops)
+	resp := make([][][]float32, len(ranges))
 	var contrasts []float32
-	for _, r := range ranges {
-		for h := r.start; h < r.end; h++ {
-			rs := make([]float32, k)
-			for i, c := range centres {
-				rs[i] = response(maps[h], c, s)
-			}
-			resp[h] = rs
+	for i, r := range ranges {
+		resp[i] = s.rangeResponses(maps[r.start:r.end], centres)
+		for _, rs := range resp[i] {
 			contrasts = append(contrasts, slices.Max(rs)-slices.Min(rs))
 		}
 	}
 	if len(contrasts) == 0 {
-		return labels, second
+		return labels, second, 1
 	}
 	slices.Sort(contrasts)
 	scale := float64(contrasts[len(contrasts)/2])
@@ -287,22 +300,46 @@ func (s *steering) assignByDirection(maps [][]float32, ranges []hopRange, centre
 		scale = 1
 	}
 
-	for _, r := range ranges {
-		path := viterbi(r, k, spatialSwitchPenalty, func(h, i int) float64 {
-			return float64(resp[h][i]) / scale
-		})
-		for t, spk := range path {
-			h := r.start + t
-			labels[h] = spk
-			first, runnerUp := resp[h][spk], float32(0)
-			for i, v := range resp[h] {
-				if i != spk && first > 0 && v >= overlapRatio*first && v > runnerUp {
-					second[h], runnerUp = i, v
-				}
+	for i, r := range ranges {
+		assignRange(resp[i], r, scale, labels, second)
+	}
+	return labels, second, scale
+}
+
+// rangeResponses returns, for each of a range's smoothed maps, every
+// speaker's response.
+func (s *steering) rangeResponses(maps [][]float32, centres []int) [][]float32 {
+	resp := make([][]float32, len(maps))
+	for h, m := range maps {
+		rs := make([]float32, len(centres))
+		for i, c := range centres {
+			rs[i] = response(m, c, s)
+		}
+		resp[h] = rs
+	}
+	return resp
+}
+
+// assignRange sets labels and second for the hops of r from resp, the
+// speakers' responses in each hop of r, with Viterbi scores divided by
+// scale.
+func assignRange(resp [][]float32, r hopRange, scale float64, labels, second []int) {
+	if len(resp) == 0 {
+		return
+	}
+	path := viterbi(r, len(resp[0]), spatialSwitchPenalty, func(h, i int) float64 {
+		return float64(resp[h-r.start][i]) / scale
+	})
+	for t, spk := range path {
+		h := r.start + t
+		labels[h] = spk
+		first, runnerUp := resp[t][spk], float32(0)
+		for i, v := range resp[t] {
+			if i != spk && first > 0 && v >= overlapRatio*first && v > runnerUp {
+				second[h], runnerUp = i, v
 			}
 		}
 	}
-	return labels, second
 }
 
 func argmax(x []float32) int {

@@ -31,10 +31,28 @@ const (
 	resegmentPasses = 3
 )
 
+// voiceFit is the outcome of voice clustering that assigns further hops:
+// the cepstral mean that normalizes them and one Gaussian per speaker.
+// Speaker ids[i] has the Gaussian models[i].
+type voiceFit struct {
+	mean   [nCeps]float32
+	models []*gaussian
+	ids    []int
+}
+
 // voice clusters the speech hops by the sound of the voice into fixed
 // speakers, or into 1 to maxSpeakers chosen by BIC when fixed is 0.
 func (d *Diarizer) voice(hops []hopFeatures, ranges []hopRange, voiced []bool, fixed int) []int {
-	feats := normalizedCepstra(hops, ranges)
+	labels, _ := d.voiceWithFit(hops, ranges, voiced, fixed)
+	return labels
+}
+
+// voiceWithFit is voice that also returns the speakers' models, which
+// are empty when too little speech was voiced to estimate them.
+func (d *Diarizer) voiceWithFit(hops []hopFeatures, ranges []hopRange, voiced []bool, fixed int) ([]int, voiceFit) {
+	mean := cepstralMean(hops, ranges)
+	feats := normalizedCepstra(hops, ranges, mean)
+	fit := voiceFit{mean: mean}
 	labels := make([]int, len(hops))
 	for i := range labels {
 		labels[i] = -1
@@ -70,7 +88,7 @@ func (d *Diarizer) voice(hops []hopFeatures, ranges []hopRange, voiced []bool, f
 				labels[h] = 0
 			}
 		}
-		return labels
+		return labels, fit
 	}
 
 	clusters, members = agglomerate(clusters, members, fixed, d.opts.MaxSpeakers)
@@ -88,36 +106,52 @@ func (d *Diarizer) voice(hops []hopFeatures, ranges []hopRange, voiced []bool, f
 			}
 		}
 	}
-	return resegment(feats, ranges, voiced, labels, len(clusters))
+	labels, fit.models, fit.ids = resegment(feats, ranges, voiced, labels, len(clusters))
+	return labels, fit
 }
 
-// normalizedCepstra returns the hops' cepstra minus their mean over the
-// speech hops, which removes the room's and microphone's fixed colouring.
-func normalizedCepstra(hops []hopFeatures, ranges []hopRange) [][]float32 {
-	var mean [nCeps]float64
+// cepstralMean returns the mean cepstra of the speech hops.
+func cepstralMean(hops []hopFeatures, ranges []hopRange) [nCeps]float32 {
+	var sum [nCeps]float64
 	n := 0
 	for _, r := range ranges {
 		for h := r.start; h < r.end; h++ {
 			for i, v := range hops[h].mfcc {
-				mean[i] += float64(v)
+				sum[i] += float64(v)
 			}
 			n++
 		}
 	}
-	out := make([][]float32, len(hops))
+	var mean [nCeps]float32
 	if n == 0 {
-		return out
+		return mean
 	}
+	for i := range sum {
+		mean[i] = float32(sum[i] / float64(n))
+	}
+	return mean
+}
+
+// normalizedCepstra returns the cepstra of the speech hops minus mean,
+// the mean over the speech hops, which removes the room's and
+// microphone's fixed colouring.
+func normalizedCepstra(hops []hopFeatures, ranges []hopRange, mean [nCeps]float32) [][]float32 {
+	out := make([][]float32, len(hops))
 	for _, r := range ranges {
-		for h := r.start; h < r.end; h++ {
-			f := make([]float32, nCeps)
-			for i, v := range hops[h].mfcc {
-				f[i] = v - float32(mean[i]/float64(n))
-			}
-			out[h] = f
-		}
+		normalizeRange(hops, r, mean, out)
 	}
 	return out
+}
+
+// normalizeRange fills out[h] for the hops of r.
+func normalizeRange(hops []hopFeatures, r hopRange, mean [nCeps]float32, out [][]float32) {
+	for h := r.start; h < r.end; h++ {
+		f := make([]float32, nCeps)
+		for i, v := range hops[h].mfcc {
+			f[i] = v - mean[i]
+		}
+		out[h] = f
+	}
 }
 
 // agglomerate merges the closest pair of clusters by BIC until no pair
@@ -220,8 +254,11 @@ func nearest(dist [][]float64, alive []bool, i int) int {
 }
 
 // resegment re-estimates one full-covariance Gaussian per speaker from the
-// voiced hops and reassigns every speech hop with a Viterbi pass.
-func resegment(feats [][]float32, ranges []hopRange, voiced []bool, labels []int, k int) []int {
+// voiced hops and reassigns every speech hop with a Viterbi pass. It also
+// returns the Gaussians of the last pass and the speaker of each.
+func resegment(feats [][]float32, ranges []hopRange, voiced []bool, labels []int, k int) ([]int, []*gaussian, []int) {
+	var models []*gaussian
+	var ids []int
 	for range resegmentPasses {
 		stats := make([]*gaussStats, k)
 		for i := range stats {
@@ -234,32 +271,40 @@ func resegment(feats [][]float32, ranges []hopRange, voiced []bool, labels []int
 				}
 			}
 		}
-		var models []*gaussian
-		var ids []int
+		var passModels []*gaussian
+		var passIDs []int
 		for i, s := range stats {
 			if s.n < float64(2*bicDims) {
 				continue
 			}
 			if g, ok := newGaussian(s); ok {
-				models = append(models, g)
-				ids = append(ids, i)
+				passModels = append(passModels, g)
+				passIDs = append(passIDs, i)
 			}
 		}
-		if len(models) == 0 {
-			return labels
+		if len(passModels) == 0 {
+			return labels, models, ids
 		}
+		models, ids = passModels, passIDs
 
 		for _, r := range ranges {
-			path := viterbi(r, len(models), voiceSwitchPenalty, func(h, i int) float64 {
-				if !voiced[h] {
-					return 0
-				}
-				return models[i].logLikelihood(feats[h][:bicDims])
-			})
-			for t, m := range path {
-				labels[r.start+t] = ids[m]
-			}
+			assignVoiceRange(feats, r, voiced, models, ids, labels)
 		}
 	}
-	return labels
+	return labels, models, ids
+}
+
+// assignVoiceRange sets labels for the hops of r to the speaker ids of the
+// Gaussians models with a Viterbi pass. Hops that are not voiced count as
+// evidence for no speaker.
+func assignVoiceRange(feats [][]float32, r hopRange, voiced []bool, models []*gaussian, ids []int, labels []int) {
+	path := viterbi(r, len(models), voiceSwitchPenalty, func(h, i int) float64 {
+		if !voiced[h] {
+			return 0
+		}
+		return models[i].logLikelihood(feats[h][:bicDims])
+	})
+	for t, m := range path {
+		labels[r.start+t] = ids[m]
+	}
 }

@@ -1,6 +1,7 @@
 package diarize
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +19,9 @@ type Row struct {
 	Speaker int
 	// Overlap is set when another speaker talked during the row.
 	Overlap bool
+	// Others lists, in increasing order, the other speakers known to have
+	// talked during the row. It may be empty while Overlap is set.
+	Others []int
 }
 
 // overlapShare is the share of a word's time another speaker must cover
@@ -30,13 +34,13 @@ const overlapShare = 0.3
 // takes the speaker of the word before it, or after it at the start of a
 // segment. A segment without word timestamps goes whole to the speaker who
 // covers most of it. Overlapping speech stays in the row of the main
-// speaker and sets Overlap.
+// speaker, sets Overlap and lists the other speakers in Others.
 func Assign(segs []store.Segment, res Result) []Row {
 	var rows []Row
 	for _, seg := range segs {
 		if len(seg.Words) == 0 {
-			spk, other := dominant(res.Turns, seg.Start, seg.End)
-			rows = append(rows, Row{Segment: seg, Speaker: spk, Overlap: other})
+			spk, other, others := dominant(res.Turns, seg.Start, seg.End)
+			rows = append(rows, Row{Segment: seg, Speaker: spk, Overlap: other, Others: others})
 			continue
 		}
 		rows = append(rows, splitSegment(seg, res.Turns)...)
@@ -47,8 +51,9 @@ func Assign(segs []store.Segment, res Result) []Row {
 func splitSegment(seg store.Segment, turns []Turn) []Row {
 	speakers := make([]int, len(seg.Words))
 	overlapped := make([]bool, len(seg.Words))
+	others := make([][]int, len(seg.Words))
 	for i, w := range seg.Words {
-		speakers[i], overlapped[i] = dominant(turns, w.Start, w.End)
+		speakers[i], overlapped[i], others[i] = dominant(turns, w.Start, w.End)
 	}
 	fillGaps(speakers)
 
@@ -57,10 +62,17 @@ func splitSegment(seg store.Segment, turns []Turn) []Row {
 	for a := 0; a < len(seg.Words); {
 		b := a
 		overlap := false
+		var with []int
 		for b < len(seg.Words) && speakers[b] == speakers[a] {
 			overlap = overlap || overlapped[b]
+			for _, o := range others[b] {
+				if o != speakers[a] && !slices.Contains(with, o) {
+					with = append(with, o)
+				}
+			}
 			b++
 		}
+		slices.Sort(with)
 		words := seg.Words[a:b]
 		part := seg
 		part.Words = append([]store.Word(nil), words...)
@@ -72,7 +84,7 @@ func splitSegment(seg store.Segment, turns []Turn) []Row {
 		if b == len(seg.Words) {
 			part.End = max(seg.End, part.End)
 		}
-		rows = append(rows, Row{Segment: part, Speaker: speakers[a], Overlap: overlap})
+		rows = append(rows, Row{Segment: part, Speaker: speakers[a], Overlap: overlap, Others: with})
 		a = b
 	}
 	return rows
@@ -80,19 +92,21 @@ func splitSegment(seg store.Segment, turns []Turn) []Row {
 
 // dominant returns the speaker whose turns cover most of [start, end), or
 // -1, and whether another speaker or an overlapped turn covers enough of
-// it to count as overlapping speech. A zero-length span is looked up at
-// its instant.
-func dominant(turns []Turn, start, end time.Duration) (int, bool) {
+// it to count as overlapping speech, and which other speakers those are.
+// A zero-length span is looked up at its instant.
+func dominant(turns []Turn, start, end time.Duration) (int, bool, []int) {
 	if end <= start {
 		end = start + time.Millisecond
 	}
 	cover := map[int]time.Duration{}
 	turnOverlap := map[int]bool{}
+	turnOthers := map[int][]int{}
 	for _, t := range turns {
 		o := min(end, t.End) - max(start, t.Start)
 		if o > 0 {
 			cover[t.Speaker] += o
 			turnOverlap[t.Speaker] = turnOverlap[t.Speaker] || t.Overlap
+			turnOthers[t.Speaker] = append(turnOthers[t.Speaker], t.Others...)
 		}
 	}
 	best := -1
@@ -102,15 +116,18 @@ func dominant(turns []Turn, start, end time.Duration) (int, bool) {
 		}
 	}
 	if best < 0 {
-		return -1, false
+		return -1, false, nil
 	}
 	overlap := turnOverlap[best]
+	others := turnOthers[best]
 	for spk, c := range cover {
 		if spk != best && float64(c) >= overlapShare*float64(end-start) {
 			overlap = true
+			others = append(others, spk)
 		}
 	}
-	return best, overlap
+	slices.Sort(others)
+	return best, overlap, slices.Compact(others)
 }
 
 // fillGaps gives words without a speaker the speaker of the word before,

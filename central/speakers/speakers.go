@@ -4,6 +4,14 @@
 // turn times and speaker indices (no content), and the web view splits
 // transcript segments at speaker changes with diarize.Assign.
 //
+// Between provisional passes the Runner keeps each live recording's
+// diarize.Session in memory, so a pass reads and analyses only the audio
+// that arrived since the last one. After a restart, or when the state was
+// evicted to stay within Options.SessionMemory, the next pass reads the
+// whole recording again. When a caseworker fixes the number of speakers,
+// the Runner diarizes the recording again with that count and moves the
+// speaker names as nameMoves describes.
+//
 // It runs beside central/pipeline, woken by the same notifications, so a
 // long final pass never delays cutting audio for transcription.
 package speakers
@@ -33,6 +41,9 @@ type Store interface {
 	PutDiarization(ctx context.Context, rec string, final bool, result []byte) error
 	Diarization(ctx context.Context, rec string) (store.Diarization, error)
 	Events(ctx context.Context, rec string) ([]protocol.Event, error)
+	SpeakerCount(ctx context.Context, rec string) (store.SpeakerCount, error)
+	PendingSpeakerCounts(ctx context.Context) ([]string, error)
+	PutRediarization(ctx context.Context, rec string, final bool, result []byte, names map[int]int, version int64) error
 }
 
 // Options configures a Runner. Zero fields take the defaults named.
@@ -43,9 +54,18 @@ type Options struct {
 	// PollInterval is how often completed recordings without a final pass
 	// are looked for, such as those that completed before a restart. Default 30 s.
 	PollInterval time.Duration
-	Now          func() time.Time
-	Logger       *slog.Logger
+	// SessionMemory bounds the memory, in bytes, of the diarization state
+	// kept between provisional passes, summed over all recordings. When it
+	// is exceeded the state of the recordings diarized longest ago is
+	// dropped, and their next pass reads all their audio again. Default
+	// 512 MiB, about five hours of 4-microphone audio.
+	SessionMemory int64
+	Now           func() time.Time
+	Logger        *slog.Logger
 }
+
+// defaultSessionMemory is the default Options.SessionMemory.
+const defaultSessionMemory = 512 << 20
 
 // Runner diarizes recordings as they arrive and complete.
 type Runner struct {
@@ -57,6 +77,22 @@ type Runner struct {
 	mu       sync.Mutex
 	notified map[string]bool
 	last     map[string]pass // last provisional pass per recording
+
+	// processMu serializes Process, which owns sessions and uses.
+	processMu sync.Mutex
+	sessions  map[string]*liveSession
+	uses      uint64 // counts passes, to find the least recently used session
+}
+
+// liveSession is the diarization state of a recording between
+// provisional passes.
+type liveSession struct {
+	session *diarize.Session
+	frames  uint64 // frames of the recording written to session
+	format  protocol.AudioFormat
+	board   string
+	version int64  // the speaker count version the session diarizes with
+	used    uint64 // the value of Runner.uses at the last pass
 }
 
 type pass struct {
@@ -82,12 +118,20 @@ func New(st Store, opts *Options) (*Runner, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.SessionMemory <= 0 {
+		o.SessionMemory = defaultSessionMemory
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
 	return &Runner{st: st, opts: o, log: o.Logger, wake: make(chan struct{}, 1),
-		notified: map[string]bool{}, last: map[string]pass{}}, nil
+		notified: map[string]bool{}, last: map[string]pass{}, sessions: map[string]*liveSession{}}, nil
 }
+
+// Rediarize schedules a new diarization of rec after its speaker count was
+// stored with store.SetSpeakerCount. It never blocks, because the pass runs
+// in Run. A pending count is also found after a restart.
+func (r *Runner) Rediarize(rec string) { r.Notify(rec) }
 
 // Notify marks rec as changed. It never blocks.
 func (r *Runner) Notify(rec string) {
@@ -141,15 +185,24 @@ func (r *Runner) passNotified(ctx context.Context) {
 	}
 }
 
-// passComplete gives every complete recording without a final pass one.
+// passComplete gives every complete recording without a final pass one,
+// and every recording whose speaker count changed a new pass.
 func (r *Runner) passComplete(ctx context.Context) {
 	recs, err := r.st.Recordings(ctx)
 	if err != nil {
 		r.log.Error("listing recordings for diarization failed", "error", err)
 		return
 	}
+	pending, err := r.st.PendingSpeakerCounts(ctx)
+	if err != nil {
+		r.log.Error("listing changed speaker counts failed", "error", err)
+	}
+	recount := map[string]bool{}
+	for _, id := range pending {
+		recount[id] = true
+	}
 	for _, rec := range recs {
-		if !rec.Complete {
+		if !rec.Complete && !recount[rec.ID] {
 			continue
 		}
 		if _, err := r.Process(ctx, rec); err != nil && ctx.Err() == nil {
@@ -162,26 +215,40 @@ func (r *Runner) forget(id string) {
 	r.mu.Lock()
 	delete(r.last, id)
 	r.mu.Unlock()
+	r.processMu.Lock()
+	delete(r.sessions, id)
+	r.processMu.Unlock()
 }
 
 // Process runs the pass rec is due for, if any, and reports whether it ran
 // one: the final pass once rec is complete, otherwise a provisional pass
-// when new audio arrived and the last one is ProvisionalEvery old.
+// when new audio arrived and the last one is ProvisionalEvery old. A
+// speaker count changed since the last pass makes a pass due at once,
+// final or provisional as rec is.
 func (r *Runner) Process(ctx context.Context, rec store.Recording) (bool, error) {
 	if rec.ContiguousFrames == 0 || rec.Format.SampleRate == 0 {
 		return false, nil
 	}
+	r.processMu.Lock()
+	defer r.processMu.Unlock()
+
 	stored, err := r.st.Diarization(ctx, rec.ID)
-	if err == nil && stored.Final {
-		return false, nil
-	}
+	hasStored := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return false, err
 	}
+	count, err := r.st.SpeakerCount(ctx, rec.ID)
+	if err != nil {
+		return false, err
+	}
+	if hasStored && stored.Final && !count.Pending {
+		return false, nil
+	}
 
-	final := rec.Complete
+	// A final result is only ever replaced by another final one.
+	final := rec.Complete || (hasStored && stored.Final)
 	now := r.opts.Now()
-	if !final {
+	if !final && !count.Pending {
 		r.mu.Lock()
 		last, seen := r.last[rec.ID]
 		r.mu.Unlock()
@@ -190,16 +257,12 @@ func (r *Runner) Process(ctx context.Context, rec store.Recording) (bool, error)
 		}
 	}
 
-	res, err := r.diarize(ctx, rec)
+	res, err := r.diarize(ctx, rec, count, final)
 	if err != nil {
 		return false, err
 	}
 	res.Final = final
-	b, err := Encode(res)
-	if err != nil {
-		return false, err
-	}
-	if err := r.st.PutDiarization(ctx, rec.ID, final, b); err != nil {
+	if err := r.put(ctx, rec.ID, res, count, stored, hasStored); err != nil {
 		return false, err
 	}
 
@@ -211,38 +274,129 @@ func (r *Runner) Process(ctx context.Context, rec store.Recording) (bool, error)
 	}
 	r.mu.Unlock()
 	r.log.Info("diarization stored", "recording_id", rec.ID, "final", final, "speakers", len(res.Speakers),
-		"method", methodName(res.Method), "audio_ms", int64(rec.ContiguousFrames)*1000/int64(rec.Format.SampleRate),
+		"fixed_speakers", count.Speakers, "method", methodName(res.Method),
+		"audio_ms", int64(rec.ContiguousFrames)*1000/int64(rec.Format.SampleRate),
 		"elapsed_ms", r.opts.Now().Sub(now).Milliseconds())
 	return true, nil
 }
 
-// diarize reads rec's contiguous audio at 16 kHz and diarizes it with the
-// microphone geometry of the board the box reported, when it matches.
-//
-// TODO: keep one diarize.Session per live recording and feed it new audio,
-// instead of reading and diarizing the whole recording on each provisional pass.
-func (r *Runner) diarize(ctx context.Context, rec store.Recording) (diarize.Result, error) {
-	samples, format, err := r.st.ReadAudio(ctx, rec.ID, 0, rec.ContiguousFrames)
+// put stores res. After a change of the speaker count it replaces the
+// stored result and moves the speaker names to the new speakers.
+func (r *Runner) put(ctx context.Context, rec string, res diarize.Result, count store.SpeakerCount, stored store.Diarization, hasStored bool) error {
+	b, err := Encode(res)
+	if err != nil {
+		return err
+	}
+	if !count.Pending {
+		return r.st.PutDiarization(ctx, rec, res.Final, b)
+	}
+
+	var moves map[int]int
+	if hasStored {
+		prev, err := Decode(stored.Result)
+		if err != nil {
+			return err
+		}
+		moves = nameMoves(prev, res)
+	}
+	return r.st.PutRediarization(ctx, rec, res.Final, b, moves, count.Version)
+}
+
+// diarize returns the diarization of rec's contiguous audio at 16 kHz,
+// with the microphone geometry of the board the box reported when it
+// matches, and with the speaker count the caseworker fixed. A provisional
+// pass continues the recording's kept session with the audio that arrived
+// since the last pass. The final pass finishes that session when it holds
+// the current speaker count, which keeps the speaker indices of the
+// provisional result, and otherwise diarizes all audio from the start.
+func (r *Runner) diarize(ctx context.Context, rec store.Recording, count store.SpeakerCount, final bool) (diarize.Result, error) {
+	r.uses++
+	ls := r.sessions[rec.ID]
+	delete(r.sessions, rec.ID)
+	if ls != nil && (ls.version != count.Version || ls.format != rec.Format || ls.board != rec.Board || ls.frames > rec.ContiguousFrames) {
+		ls = nil
+	}
+	if ls == nil {
+		var err error
+		if ls, err = r.newSession(ctx, rec, count); err != nil {
+			return diarize.Result{}, err
+		}
+	}
+
+	// The kept session may already hold every frame, as when the
+	// recording completed without new audio since the last pass.
+	if ls.frames < rec.ContiguousFrames {
+		samples, format, err := r.st.ReadAudio(ctx, rec.ID, ls.frames, rec.ContiguousFrames)
+		if err != nil {
+			return diarize.Result{}, err
+		}
+		if format.SampleRate != diarize.SampleRate {
+			// NOTE: resampling every new piece on its own would fade its
+			// edges, so no session is kept for audio at other rates and
+			// each pass diarizes it from the start.
+			samples = audio.Resample(samples, format.Channels, format.SampleRate, diarize.SampleRate)
+		}
+		if err := ls.session.Write(samples); err != nil {
+			return diarize.Result{}, err
+		}
+		ls.frames = rec.ContiguousFrames
+	}
+	ls.used = r.uses
+
+	if final {
+		return ls.session.Final()
+	}
+	res, err := ls.session.Provisional()
 	if err != nil {
 		return diarize.Result{}, err
 	}
-	if format.SampleRate != diarize.SampleRate {
-		samples = audio.Resample(samples, format.Channels, format.SampleRate, diarize.SampleRate)
+	if rec.Format.SampleRate == diarize.SampleRate {
+		r.sessions[rec.ID] = ls
+		r.evict()
 	}
+	return res, nil
+}
 
-	opts := &diarize.Options{Logger: r.log}
-	if profile, err := board.Lookup(rec.Board); err == nil && len(profile.Mics) == format.Channels {
+// newSession starts diarizing rec from its first frame.
+func (r *Runner) newSession(ctx context.Context, rec store.Recording, count store.SpeakerCount) (*liveSession, error) {
+	opts := &diarize.Options{Logger: r.log, Speakers: count.Speakers}
+	if profile, err := board.Lookup(rec.Board); err == nil && len(profile.Mics) == rec.Format.Channels {
 		opts.Mics = profile.Mics
 		opts.CaseworkerAzimuth, err = r.caseworkerDirection(ctx, rec.ID)
 		if err != nil {
-			return diarize.Result{}, err
+			return nil, err
 		}
 	}
 	d, err := diarize.New(opts)
 	if err != nil {
-		return diarize.Result{}, err
+		return nil, err
 	}
-	return d.Diarize(samples, format.Channels)
+	s, err := d.NewSession(rec.Format.Channels)
+	if err != nil {
+		return nil, err
+	}
+	return &liveSession{session: s, format: rec.Format, board: rec.Board, version: count.Version}, nil
+}
+
+// evict drops the least recently used sessions until the kept ones fit
+// in Options.SessionMemory.
+func (r *Runner) evict() {
+	var total int64
+	for _, ls := range r.sessions {
+		total += ls.session.MemoryBytes()
+	}
+	for total > r.opts.SessionMemory && len(r.sessions) > 0 {
+		var oldest string
+		for id, ls := range r.sessions {
+			if oldest == "" || ls.used < r.sessions[oldest].used {
+				oldest = id
+			}
+		}
+		size := r.sessions[oldest].session.MemoryBytes()
+		total -= size
+		delete(r.sessions, oldest)
+		r.log.Info("diarization state evicted", "recording_id", oldest, "bytes", size, "limit_bytes", r.opts.SessionMemory)
+	}
 }
 
 // stored is the JSON form of a diarize.Result. JSON has no NaN, which
@@ -289,6 +443,11 @@ func Decode(b []byte) (diarize.Result, error) {
 	for _, t := range res.Turns {
 		if t.Speaker < 0 || t.Speaker >= len(res.Speakers) {
 			return diarize.Result{}, fmt.Errorf("decoding stored diarization: turn names speaker %d of %d", t.Speaker, len(res.Speakers))
+		}
+		for _, o := range t.Others {
+			if o < 0 || o >= len(res.Speakers) {
+				return diarize.Result{}, fmt.Errorf("decoding stored diarization: turn overlaps speaker %d of %d", o, len(res.Speakers))
+			}
 		}
 	}
 	return res, nil

@@ -6,6 +6,13 @@
 // 2-mic condition is also diarized from its first channel alone, as the
 // one-channel case.
 //
+// NOTE: the real-time factor depends on how the binary is laid out, not
+// only on the diarization code. On a 2-core AMD EPYC VM, two builds of the
+// same diarization code, linked with different versions of unrelated
+// packages, measured 0.0055 and 0.0205 on two-4mic-rt025-snr25. perf put 70 % of the slow build's time in gonum's
+// fftpack radf4, against 26 % in the fast one. Compare factors only
+// between runs of the same binary.
+//
 //	go run ./scripts/evalset -out .run/evalset
 //	go run ./scripts/diarbench -dir .run/evalset
 package main
