@@ -72,7 +72,17 @@ func (h *handler) serveCopy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.Pseudonymize = r.PostForm.Get("pseudonymisera") == "ja"
-	note, err := journalNote(page.Rec, rows, page.Pseudonymize)
+	var mapping *pseudo.Mapping
+	var err error
+	if page.Pseudonymize {
+		// The recording's stored mapping gives the placeholders that a chat
+		// engine saw, so a copied note and an engine's text match.
+		mapping, _, err = h.extendMapping(r.Context(), page.RecordingID, learnCopyRows(rows))
+	}
+	note := ""
+	if err == nil {
+		note, err = journalNote(page.Rec, rows, mapping)
+	}
 	if err != nil {
 		h.log.Error("prepare pseudonymized copy failed", "recording_id", page.RecordingID, "error", err)
 		h.renderError(w, r, http.StatusInternalServerError)
@@ -151,22 +161,36 @@ func chosenRows(rows []copyRow, choice string, numbers []string) ([]copyRow, str
 	return out, ""
 }
 
+// learnCopyRows adds the names and numbers in rows to a mapping, so that a
+// name found late in the note is hidden early in it too.
+func learnCopyRows(rows []copyRow) func(*pseudo.Mapping) {
+	return func(m *pseudo.Mapping) {
+		d, err := copyDetector()
+		if err != nil {
+			return // journalNote reports the error
+		}
+		for _, row := range rows {
+			d.Learn(row.Speaker, m)
+			d.Learn(row.Text, m)
+		}
+	}
+}
+
 // journalNote formats rows as a plain-text journal note: a heading with
-// time, room and length, then one "time speaker: text" line per row.
-// Pseudonymizing replaces the names and personal identity numbers the
-// detector finds with placeholders such as "[Person 1]", consistently
-// across the note.
-func journalNote(rec recordingRow, rows []copyRow, pseudonymize bool) (string, error) {
-	var m *pseudo.Mapping
+// time, room and length, then one "time speaker: text" line per row. With a
+// mapping m, the names and personal identity numbers the detector finds are
+// replaced with m's placeholders such as "[Person 1]", consistently across
+// the note. A nil m leaves the text as it is.
+func journalNote(rec recordingRow, rows []copyRow, m *pseudo.Mapping) (string, error) {
+	pseudonymize := m != nil
 	var d *pseudo.Detector
 	if pseudonymize {
 		var err error
 		if d, err = copyDetector(); err != nil {
 			return "", err
 		}
-		m = pseudo.NewMapping()
 		for _, row := range rows {
-			d.Learn(row.Text, m) // a name found late in the note is hidden early in it too
+			d.Learn(row.Text, m)
 		}
 	}
 

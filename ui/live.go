@@ -17,6 +17,12 @@ type liveProgress struct {
 	Chunks   string `json:"chunks"`   // the "Ljuddelar" line
 	Segments int    `json:"segments"` // transcript segments so far
 	Done     bool   `json:"done"`     // nothing more will change: the stream ends
+	// Thread changes when the chat engine starts or finishes writing a
+	// summary or an answer, so the page fetches the thread again.
+	Thread string `json:"thread"`
+	// Speakers changes when a diarization is stored, so the page fetches
+	// the transcript again.
+	Speakers string `json:"speakers"`
 }
 
 // defaultLivePoll is how often the live stream looks for changes.
@@ -100,8 +106,14 @@ func (h *handler) progress(r *http.Request, id string) (liveProgress, error) {
 	if err != nil {
 		return liveProgress{}, err
 	}
+	speakers, rediarizing, err := h.liveSpeakers(ctx, id)
+	if err != nil {
+		return liveProgress{}, err
+	}
 	row := h.recordingRow(rec, jobs)
-	p := liveProgress{Progress: row.Progress, Chunks: row.Chunks, Done: rec.Complete && allDone(jobs)}
+	pending, finished := h.assist.state(id)
+	p := liveProgress{Progress: row.Progress, Chunks: row.Chunks, Done: rec.Complete && allDone(jobs) && pending == 0 && !rediarizing,
+		Thread: liveThreadToken(pending, finished), Speakers: speakers}
 
 	// Counting spares opening every sealed segment on each poll.
 	if counter, ok := h.src.(interface {

@@ -95,6 +95,7 @@ func (h *handler) serveRecording(w http.ResponseWriter, r *http.Request) {
 		Thread:       h.recordingThread(r, rec, rows, jobs),
 		SegmentCount: len(segs),
 		SpeakerList:  speakerList,
+		SpeakerCount: h.speakerCountForm(ctx, rec.ID),
 		CSRF:         CSRFTokenFromContext(r.Context()),
 		Transcript:   transcriptNotice(rec, jobs, len(segs), h.engine.Configured),
 	}
@@ -243,6 +244,8 @@ type headerView struct {
 	Admin      bool // links to the admin pages instead of the recordings
 	Auditor    bool // links to the access log instead of the recordings
 	Caseworker bool // links to the register extract too
+	Boxes      bool // an admin's link to the boxes and tablets page
+	Room       bool // a session opened on a room tablet: offers to leave the tablet
 }
 
 // layoutFor wraps a page's data with the header of the request's signed-in account.
@@ -258,6 +261,8 @@ func (h *handler) layoutFor(r *http.Request, data any) layoutData {
 		Admin:      acc.Role == auth.RoleAdmin,
 		Auditor:    acc.Role == auth.RoleAuditor,
 		Caseworker: acc.Role == auth.RoleCaseworker,
+		Boxes:      acc.Role == auth.RoleAdmin && h.rooms() != nil,
+		Room:       h.inRoomSession(r),
 	}}
 }
 

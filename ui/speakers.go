@@ -3,8 +3,11 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/ordagrann/ordagrann/central/auth"
 	"github.com/ordagrann/ordagrann/central/diarize"
@@ -52,15 +55,19 @@ func speakerForms(res diarize.Result) []speakerForm {
 	return forms
 }
 
-// registerSpeakerRoutes adds the rename route. Renaming changes the
-// transcript, so it needs sign-in (and so a CSRF token) and a role that
-// may read the recording.
+// registerSpeakerRoutes adds the rename route, and the speaker count route
+// when a Rediarizer is set. Both change the transcript, so they need
+// sign-in (and so a CSRF token) and a role that may read the recording.
 func (h *handler) registerSpeakerRoutes(a Authenticator) {
 	if a == nil {
 		return
 	}
 	h.handle("POST /recordings/{id}/talare", routeContent,
 		RequireRole(auth.RoleCaseworker, auth.RoleManager)(http.HandlerFunc(h.serveRenameSpeaker)))
+	if h.rediarizer != nil {
+		h.handle("POST /recordings/{id}/antal-talare", routeContent,
+			RequireRole(auth.RoleCaseworker, auth.RoleManager)(http.HandlerFunc(h.serveSpeakerCount)))
+	}
 }
 
 // serveRenameSpeaker names one speaker of a recording and returns to it.
@@ -101,4 +108,200 @@ func (h *handler) serveRenameSpeaker(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.Redirect(w, r, "/recordings/"+rec.ID+"#talare", http.StatusSeeOther)
+}
+
+// Rediarizer diarizes a recording again after a caseworker changed its
+// number of speakers. central/speakers.Runner implements it.
+type Rediarizer interface {
+	// Rediarize schedules a new diarization of rec with the speaker count
+	// stored for it. It must not block, because it is called while the
+	// request is served. The page shows the result once it is stored.
+	Rediarize(rec string)
+}
+
+// speakerCounter is implemented by a Source that keeps the number of
+// speakers a caseworker chose (central/store does).
+type speakerCounter interface {
+	SpeakerCount(ctx context.Context, rec string) (store.SpeakerCount, error)
+	SetSpeakerCount(ctx context.Context, rec string, speakers int) error
+}
+
+// speakerCountAuto is the form value for an estimated count.
+const speakerCountAuto = "auto"
+
+// speakerCountForm is the "Antal talare" setting of a recording.
+type speakerCountForm struct {
+	Shown   bool // the view can diarize again and the source keeps counts
+	Choices []speakerCountChoice
+	// Pending is set from a change until the new diarization is stored.
+	Pending bool
+}
+
+type speakerCountChoice struct {
+	Value, Label string
+	Selected     bool
+}
+
+// speakerCountForm returns rec's speaker count setting, not shown when
+// the view cannot diarize again or the source keeps no counts.
+func (h *handler) speakerCountForm(ctx context.Context, rec string) speakerCountForm {
+	src, ok := h.src.(speakerCounter)
+	if !ok || h.rediarizer == nil {
+		return speakerCountForm{}
+	}
+	count, err := src.SpeakerCount(ctx, rec)
+	if err != nil {
+		h.log.Error("read speaker count failed", "recording_id", rec, "error", err)
+		return speakerCountForm{}
+	}
+	form := speakerCountForm{Shown: true, Pending: count.Pending}
+	form.Choices = append(form.Choices, speakerCountChoice{Value: speakerCountAuto, Label: "Räkna automatiskt", Selected: count.Speakers == 0})
+	for n := 1; n <= store.MaxSpeakerCount; n++ {
+		form.Choices = append(form.Choices, speakerCountChoice{Value: strconv.Itoa(n), Label: strconv.Itoa(n), Selected: count.Speakers == n})
+	}
+	return form
+}
+
+// parseSpeakerCount reads the form value: "auto" for 0, or 1 to
+// store.MaxSpeakerCount.
+func parseSpeakerCount(v string) (int, error) {
+	if v == speakerCountAuto {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > store.MaxSpeakerCount {
+		return 0, fmt.Errorf("invalid speaker count %q: use %q or 1 to %d", v, speakerCountAuto, store.MaxSpeakerCount)
+	}
+	return n, nil
+}
+
+// invalidSpeakerCountPage is the error page for a count outside the choices.
+var invalidSpeakerCountPage = errorPage{
+	Title:   "Antalet talare kunde inte sparas",
+	Message: "Välj Räkna automatiskt eller ett antal mellan 1 och 6 i listan Antal talare och spara igen. Inget har ändrats.",
+}
+
+// serveSpeakerCount stores the number of speakers a caseworker chose,
+// schedules a new diarization with it, and redirects to the recording.
+func (h *handler) serveSpeakerCount(w http.ResponseWriter, r *http.Request) {
+	rec, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	src, ok := h.src.(speakerCounter)
+	if !ok {
+		h.renderError(w, r, http.StatusNotFound)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		h.renderError(w, r, http.StatusRequestEntityTooLarge)
+		return
+	}
+	speakers, err := parseSpeakerCount(r.PostFormValue("antal"))
+	if err != nil {
+		h.log.Warn("speaker count rejected", "recording_id", rec.ID, "error", err)
+		h.render(w, r, http.StatusBadRequest, "error.html", invalidSpeakerCountPage)
+		return
+	}
+
+	if err := src.SetSpeakerCount(r.Context(), rec.ID, speakers); err != nil {
+		if errors.Is(err, store.ErrInvalid) {
+			h.log.Warn("speaker count rejected", "recording_id", rec.ID, "error", err)
+			h.render(w, r, http.StatusBadRequest, "error.html", invalidSpeakerCountPage)
+			return
+		}
+		h.log.Error("store speaker count failed", "recording_id", rec.ID, "error", err)
+		h.renderError(w, r, http.StatusInternalServerError)
+		return
+	}
+	h.rediarizer.Rediarize(rec.ID)
+	h.log.Info("speaker count changed", "recording_id", rec.ID, "speakers", speakers)
+	if h.access != nil {
+		if err := h.access(r, "edit", rec.ID); err != nil {
+			h.log.Error("access log write failed after a speaker count change", "recording_id", rec.ID, "error", err)
+		}
+	}
+	http.Redirect(w, r, "/recordings/"+rec.ID+"#talare-pa-nytt", http.StatusSeeOther)
+}
+
+// recountNotice returns the speaker notice of a recording whose speaker
+// count a caseworker set: how many rows the new division relabelled, or
+// no notice while it runs. It returns false when no count was set, or
+// while the recording is still provisional.
+func (h *handler) recountNotice(ctx context.Context, rec string, final bool, changed int) (string, bool) {
+	src, ok := h.src.(speakerCounter)
+	if !ok {
+		return "", false
+	}
+	count, err := src.SpeakerCount(ctx, rec)
+	if err != nil {
+		h.log.Error("read speaker count failed", "recording_id", rec, "error", err)
+		return "", false
+	}
+	switch {
+	case count.Version == 0:
+		return "", false
+	case count.Pending:
+		// The speaker part of the page shows the waiting notice beside the setting.
+		return "", true
+	case !final:
+		return "", false
+	}
+	division := "Utskriften har delats upp på nytt med automatiskt antal talare."
+	if count.Speakers > 0 {
+		division = "Utskriften har delats upp på nytt i " + strconv.Itoa(count.Speakers) + " talare."
+	}
+	switch changed {
+	case 0:
+		return division + " Ingen rad fick en annan talare.", true
+	case 1:
+		return division + " 1 rad fick en annan talare och är markerad.", true
+	}
+	return division + " " + strconv.Itoa(changed) + " rader fick en annan talare och är markerade.", true
+}
+
+// liveSpeakers returns the token for the live stream that changes when
+// rec's diarization is stored, and whether a new one is awaited.
+func (h *handler) liveSpeakers(ctx context.Context, rec string) (string, bool, error) {
+	pending := false
+	if src, ok := h.src.(speakerCounter); ok {
+		count, err := src.SpeakerCount(ctx, rec)
+		if err != nil {
+			return "", false, err
+		}
+		pending = count.Pending
+	}
+	src, ok := h.src.(diarizationSource)
+	if !ok {
+		return "", pending, nil
+	}
+	d, err := src.Diarization(ctx, rec)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", pending, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	token := d.UpdatedAt.Format(time.RFC3339Nano)
+	if pending {
+		token = "ny-uppdelning"
+	}
+	return token, pending, nil
+}
+
+// overlapLabels returns the labels of the speakers others, joined as a
+// Swedish list ("Talare 2 och Klient"), or "" when there are none.
+func overlapLabels(res diarize.Result, others []int) string {
+	var labels []string
+	for _, o := range others {
+		labels = append(labels, speakerLabel(res, o))
+	}
+	switch len(labels) {
+	case 0:
+		return ""
+	case 1:
+		return labels[0]
+	}
+	return strings.Join(labels[:len(labels)-1], ", ") + " och " + labels[len(labels)-1]
 }

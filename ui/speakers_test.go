@@ -2,11 +2,14 @@ package ui
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/ordagrann/ordagrann/central/diarize"
 	"github.com/ordagrann/ordagrann/central/speakers"
@@ -67,5 +70,158 @@ func TestRenameSpeakerRelabelsRows(t *testing.T) {
 	}
 	if calls := e.access.take(); len(calls) != 0 {
 		t.Errorf("rejected renames wrote access entries %+v", calls)
+	}
+}
+
+// recordingRediarizer is the real speakers.Runner that also records
+// which recordings the view asked it to diarize again.
+type recordingRediarizer struct {
+	*speakers.Runner
+	calls []string
+}
+
+func (r *recordingRediarizer) Rediarize(rec string) {
+	r.calls = append(r.calls, rec)
+	r.Runner.Rediarize(rec)
+}
+
+func TestSpeakerCountRediarizes(t *testing.T) {
+	e := newAccessEnv(t)
+	ctx := context.Background()
+	runner, err := speakers.New(e.ts.Store, &speakers.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := &recordingRediarizer{Runner: runner}
+	h, err := New(e.ts, &Options{Logger: slog.New(slog.DiscardHandler), Now: e.clock.Now, Auth: e.store, Access: e.access.record, Rediarizer: rd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.h = h
+
+	e.ts.transcribe(t, "rec-anna", 0, 16000, []store.Segment{
+		{Start: 100 * time.Millisecond, End: 400 * time.Millisecond, Text: " Hej."},
+		{Start: 500 * time.Millisecond, End: 900 * time.Millisecond, Text: " Välkommen."},
+	})
+	two := diarize.Result{
+		Turns:    []diarize.Turn{{Start: 0, End: 450 * time.Millisecond, Speaker: 0}, {Start: 450 * time.Millisecond, End: time.Second, Speaker: 1}},
+		Speakers: []diarize.Speaker{{Label: "Talare 1"}, {Label: "Talare 2"}},
+		Method:   diarize.MethodVoice, Final: true,
+	}
+	b, err := speakers.Encode(two)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ts.PutDiarization(ctx, "rec-anna", true, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ts.SetSpeakerName(ctx, "rec-anna", 0, "Klient"); err != nil {
+		t.Fatal(err)
+	}
+
+	anna := e.signIn(t, e.people["anna"])
+	page := anna.get("/recordings/rec-anna")
+	checkPage(t, page, http.StatusOK, `name="antal"`)
+	checkPage(t, page, http.StatusOK, `<option value="auto" selected>Räkna automatiskt</option>`)
+	token := csrf(t, page)
+	e.access.take()
+
+	// Bad input changes nothing, and the error page names the valid choices.
+	for _, bad := range []string{"0", "7", "-1", "två", ""} {
+		w := anna.post("/recordings/rec-anna/antal-talare", url.Values{CSRFField: {token}, "antal": {bad}})
+		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "Välj Räkna automatiskt eller ett antal mellan 1 och 6") {
+			t.Errorf("speaker count %q = %d, want 400 with the Swedish explanation:\n%s", bad, w.Code, w.Body.String())
+		}
+	}
+	if w := anna.post("/recordings/rec-anna/antal-talare", url.Values{"antal": {"1"}}); w.Code != http.StatusForbidden {
+		t.Errorf("speaker count without CSRF token = %d, want 403", w.Code)
+	}
+	if w := anna.post("/recordings/rec-bo/antal-talare", url.Values{CSRFField: {token}, "antal": {"1"}}); w.Code != http.StatusNotFound {
+		t.Errorf("speaker count of another person's recording = %d, want 404", w.Code)
+	}
+	if c, _ := e.ts.SpeakerCount(ctx, "rec-anna"); c.Version != 0 {
+		t.Errorf("rejected requests stored a speaker count: %+v", c)
+	}
+	if len(rd.calls) != 0 || len(e.access.take()) != 0 {
+		t.Errorf("rejected requests asked for a re-run %v or wrote access entries", rd.calls)
+	}
+
+	w := anna.post("/recordings/rec-anna/antal-talare", url.Values{CSRFField: {token}, "antal": {"1"}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("speaker count 1 = %d, want 303:\n%s", w.Code, w.Body.String())
+	}
+	if calls := e.access.take(); len(calls) != 1 || calls[0].Action != "edit" || calls[0].Recording != "rec-anna" {
+		t.Errorf("access log calls after a speaker count change = %+v, want one edit of rec-anna", calls)
+	}
+	if diff := cmp.Diff([]string{"rec-anna"}, rd.calls); diff != "" {
+		t.Errorf("re-runs asked for (-want +got):\n%s", diff)
+	}
+	page = anna.get("/recordings/rec-anna")
+	checkPage(t, page, http.StatusOK, "Talarna delas upp på nytt …")
+	checkPage(t, page, http.StatusOK, `<option value="1" selected>1</option>`)
+	token, rediarizing, err := h.(*handler).liveSpeakers(ctx, "rec-anna")
+	if err != nil || !rediarizing {
+		t.Errorf("live state while the re-run waits = %q, %v, %v, want it pending", token, rediarizing, err)
+	}
+
+	rec, err := e.ts.Recording(ctx, "rec-anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ran, err := runner.Process(ctx, rec); err != nil || !ran {
+		t.Fatalf("runner.Process = %v, %v, want the re-run", ran, err)
+	}
+	body := anna.get("/recordings/rec-anna").Body.String()
+	if strings.Contains(body, "Talarna delas upp på nytt …") {
+		t.Error("the page still says the re-run is waiting after it was stored")
+	}
+	if !strings.Contains(body, "Utskriften har delats upp på nytt i 1 talare. 1 rad fick en annan talare och är markerad.") {
+		t.Errorf("the page does not say how many rows the re-run relabelled:\n%s", body)
+	}
+	if strings.Contains(body, ">Klient</span>") {
+		t.Error("the name of a speaker that is less than half of the new speaker is still shown")
+	}
+	if _, rediarizing, _ := h.(*handler).liveSpeakers(ctx, "rec-anna"); rediarizing {
+		t.Error("live state is still pending after the re-run")
+	}
+}
+
+func TestOverlapNamesOtherSpeaker(t *testing.T) {
+	e := newAccessEnv(t)
+	e.ts.transcribe(t, "rec-anna", 0, 16000, []store.Segment{
+		{Start: 100 * time.Millisecond, End: 400 * time.Millisecond, Text: " Nej nej."},
+		{Start: 500 * time.Millisecond, End: 900 * time.Millisecond, Text: " Jo."},
+	})
+	res := diarize.Result{
+		Turns: []diarize.Turn{
+			{Start: 0, End: 450 * time.Millisecond, Speaker: 0, Overlap: true, Others: []int{1}},
+			{Start: 450 * time.Millisecond, End: time.Second, Speaker: 1},
+		},
+		Speakers: []diarize.Speaker{{Label: "Talare 1"}, {Label: "Talare 2"}},
+		Method:   diarize.MethodSpatial, Final: true,
+	}
+	b, err := speakers.Encode(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ts.PutDiarization(context.Background(), "rec-anna", true, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ts.SetSpeakerName(context.Background(), "rec-anna", 1, "Tolk"); err != nil {
+		t.Fatal(err)
+	}
+
+	anna := e.signIn(t, e.people["anna"])
+	checkPage(t, anna.get("/recordings/rec-anna"), http.StatusOK, "(talar samtidigt med Tolk)")
+
+	for _, tt := range []struct {
+		others []int
+		want   string
+	}{{nil, ""}, {[]int{1}, "Tolk"}, {[]int{0, 1}, "Talare 1 och Tolk"}, {[]int{0, 1, 2}, "Talare 1, Tolk och Okänd talare"}} {
+		named := res
+		named.Speakers = []diarize.Speaker{{Label: "Talare 1"}, {Label: "Tolk"}}
+		if got := overlapLabels(named, tt.others); got != tt.want {
+			t.Errorf("overlapLabels(%v) = %q, want %q", tt.others, got, tt.want)
+		}
 	}
 }

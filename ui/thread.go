@@ -38,8 +38,14 @@ type threadView struct {
 	CanSummarize bool   // there is a transcript but no summary yet
 	Pending      string // reason the summary is missing; empty when there is one
 	Summary      *threadMessageView
+	Earlier      []threadMessageView // summaries the shown one replaced, newest first
 	Messages     []threadMessageView // questions and answers, oldest first
 	MaxQuestion  int
+
+	Writing      bool   // the chat engine is writing a summary
+	Stale        bool   // the transcript changed after the shown summary was made
+	LiveToken    string // the thread's state in the live updates; set while something is written
+	EngineAnswer bool   // questions are answered by the chat engine
 }
 
 // threadMessageView is a stored thread message formatted for display.
@@ -51,7 +57,12 @@ type threadMessageView struct {
 	When     string
 	WhenISO  string
 	Sections []threadSectionView // of a summary
+	Written  []threadLineView    // an engine's sentences of an answer
 	Lines    []threadLineView    // quoted passages of an answer
+	Writer   string              // who wrote a summary or answer, in Swedish
+	Notice   string
+	Writing  bool // a placeholder for an answer the chat engine is writing
+	Missing  bool // a placeholder for an answer that was never stored
 }
 
 // threadSectionView is one heading of a summary with its lines.
@@ -65,6 +76,7 @@ type threadLineView struct {
 	Speaker     string
 	Text        string
 	Unsupported bool
+	Reasons     []string // the verifier's reasons for flagging an unsupported line, in Swedish
 	Cites       []citationView
 }
 
@@ -101,21 +113,26 @@ func (h *handler) recordingThread(r *http.Request, rec store.Recording, rows []s
 		return nil
 	}
 	if !hasSummary(msgs) && len(rows) > 0 && rec.Complete && len(jobs) > 0 && allDone(jobs) {
-		m, err := h.addSummary(ctx, src, rec.ID, rows)
-		switch {
-		case err == nil:
-			msgs = append([]store.ThreadMessage{m}, msgs...)
-		case errors.Is(err, store.ErrConflict): // another request stored it first
-			if again, err := src.Thread(ctx, rec.ID); err == nil {
-				msgs = again
-			}
-		}
+		msgs = h.autoSummary(ctx, src, rec.ID, rows, msgs)
+	}
+	if h.assist.engine != nil {
+		h.resumeAnswers(ctx, src, rec.ID, rows, msgs)
 	}
 
 	h.fillThread(v, msgs, rows, accountID(ctx))
+	v.Writing = h.assist.running(summaryJobKey(rec.ID))
+	v.EngineAnswer = h.assist.engine != nil
+	if pending, finished := h.assist.state(rec.ID); pending > 0 {
+		v.LiveToken = liveThreadToken(pending, finished)
+	}
+	if v.Summary != nil {
+		v.Stale = h.summaryStale(ctx, rec.ID, msgs, rows)
+	}
 	if v.Summary == nil {
-		v.CanSummarize = len(rows) > 0
+		v.CanSummarize = len(rows) > 0 && !v.Writing
 		switch {
+		case v.Writing:
+			v.Pending = "Sammanfattningen skrivs …"
 		case len(rows) == 0:
 			v.Pending = "Sammanfattningen görs när det finns en utskrift."
 		case !rec.Complete:
@@ -125,6 +142,90 @@ func (h *handler) recordingThread(r *http.Request, rec store.Recording, rows []s
 		}
 	}
 	return v
+}
+
+// autoSummary writes the first summary of a finished recording: with the
+// chat engine in the background when one is configured, or else the
+// embedded summary at once. It returns the thread to show.
+func (h *handler) autoSummary(ctx context.Context, src threadSource, rec string, rows []segmentRow, msgs []store.ThreadMessage) []store.ThreadMessage {
+	if h.assist.engine != nil {
+		h.startEngineSummary(ctx, src, rec, 0)
+		if again, err := src.Thread(ctx, rec); err == nil {
+			return again // the summary when the engine was busy and the embedded one stood in
+		}
+		return msgs
+	}
+	m, err := h.addSummary(ctx, src, rec, rows, 0)
+	switch {
+	case err == nil:
+		return append([]store.ThreadMessage{m}, msgs...)
+	case errors.Is(err, store.ErrConflict): // another request stored it first
+		if again, err := src.Thread(ctx, rec); err == nil {
+			return again
+		}
+	}
+	return msgs
+}
+
+// resumeAnswers starts the engine's answer to every question that has
+// none and no job, such as a question whose job a restart cut off.
+func (h *handler) resumeAnswers(ctx context.Context, src threadSource, rec string, rows []segmentRow, msgs []store.ThreadMessage) {
+	answered := answeredQuestions(msgs)
+	for _, m := range msgs {
+		if m.Kind != store.ThreadQuestion || answered[m.ID] || h.assist.running(answerJobKey(m.ID)) {
+			continue
+		}
+		ans, err := embeddedAnswerFor(rows, m.Text)
+		if err != nil {
+			h.log.Error("answer question failed", "recording_id", rec, "message_id", m.ID, "error", err)
+			continue
+		}
+		h.startEngineAnswer(ctx, src, rec, m, ans)
+	}
+}
+
+// summaryStale reports whether the transcript changed after the newest
+// summary was made: its text, a row's speaker or a speaker's name.
+func (h *handler) summaryStale(ctx context.Context, rec string, msgs []store.ThreadMessage, rows []segmentRow) bool {
+	var newest store.ThreadMessage
+	for _, m := range msgs {
+		if m.Kind == store.ThreadSummary {
+			newest = m
+		}
+	}
+	if newest.Transcript != "" {
+		return newest.Transcript != transcriptDigest(svSegments(rows))
+	}
+
+	// A summary stored before digests were kept is compared by the times
+	// of the segment edits.
+	// NOTE: speaker names carry no time, so a rename after such a summary
+	// is not detected.
+	edits, ok := h.src.(interface {
+		SegmentEdits(ctx context.Context, rec string) (map[int64][]store.Edit, error)
+	})
+	if !ok {
+		return false
+	}
+	bySegment, err := edits.SegmentEdits(ctx, rec)
+	if err != nil {
+		h.log.Warn("read segment edits failed", "recording_id", rec, "error", err)
+		return false
+	}
+	for _, list := range bySegment {
+		for _, e := range list {
+			if e.EditedAt.After(newest.CreatedAt) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// liveThreadToken is the thread's state in the live updates: it changes
+// when a job starts or ends.
+func liveThreadToken(pending, finished int) string {
+	return strconv.Itoa(pending) + "-" + strconv.Itoa(finished)
 }
 
 // accountID returns the signed-in account's id, or "" without sign-in.
@@ -143,24 +244,33 @@ func hasSummary(msgs []store.ThreadMessage) bool {
 }
 
 // addSummary writes the embedded summary of the shown transcript and stores
-// it as the thread's summary. When another request stored one first, it
-// returns an error wrapping store.ErrConflict.
-// TODO: the summary keeps the text of the moment it was made; later
-// segment edits and speaker names do not change it.
-func (h *handler) addSummary(ctx context.Context, src threadSource, rec string, rows []segmentRow) (store.ThreadMessage, error) {
+// it as the thread's summary, replacing the summary with id previous when
+// that is not 0. When another request stored one first, it returns an
+// error wrapping store.ErrConflict.
+func (h *handler) addSummary(ctx context.Context, src threadSource, rec string, rows []segmentRow, previous int64) (store.ThreadMessage, error) {
+	stored, err := h.storeSummary(ctx, src, rec, rows, previous, nil, "")
+	switch {
+	case err == nil:
+		h.log.Info("summary stored", "recording_id", rec, "engine", embeddedEngine, "lines", len(stored.Lines))
+	case errors.Is(err, summary.ErrNoText), errors.Is(err, store.ErrConflict):
+	default:
+		h.log.Error("store summary failed", "recording_id", rec, "error", err)
+	}
+	return stored, err
+}
+
+// embeddedSummary writes the embedded summary of segs as a thread message.
+func embeddedSummary(segs []svtext.Segment) (store.ThreadMessage, error) {
 	s, err := summary.New(nil)
 	if err != nil {
 		return store.ThreadMessage{}, err
 	}
-	sum, err := s.Summarize(svSegments(rows))
+	sum, err := s.Summarize(segs)
 	if err != nil {
-		if !errors.Is(err, summary.ErrNoText) {
-			h.log.Error("summarize failed", "recording_id", rec, "error", err)
-		}
 		return store.ThreadMessage{}, err
 	}
 
-	m := store.ThreadMessage{Kind: store.ThreadSummary, Text: summaryText}
+	m := store.ThreadMessage{Kind: store.ThreadSummary, Text: summaryText, Engine: embeddedEngine}
 	for _, sec := range sum.Sections {
 		for _, l := range sec.Lines {
 			line := store.ThreadLine{Heading: sec.Title, Speaker: l.Speaker, Text: strings.TrimSpace(l.Text), Segments: l.Segments}
@@ -176,14 +286,7 @@ func (h *handler) addSummary(ctx context.Context, src threadSource, rec string, 
 			m.Lines = append(m.Lines, line)
 		}
 	}
-	stored, err := src.AddThreadMessage(ctx, rec, m)
-	if err != nil && !errors.Is(err, store.ErrConflict) {
-		h.log.Error("store summary failed", "recording_id", rec, "error", err)
-	}
-	if err == nil {
-		h.log.Info("summary stored", "recording_id", rec, "lines", len(m.Lines))
-	}
-	return stored, err
+	return m, nil
 }
 
 // svSegments converts the shown rows to the segments the summarizer and the
@@ -209,7 +312,9 @@ func svSegments(rows []segmentRow) []svtext.Segment {
 	return out
 }
 
-// fillThread formats msgs into v, with citations that link to the rows.
+// fillThread formats msgs into v, with citations that link to the rows:
+// the newest summary, the summaries it replaced, and each question
+// followed by its answer or a placeholder while the engine writes it.
 func (h *handler) fillThread(v *threadView, msgs []store.ThreadMessage, rows []segmentRow, account string) {
 	first := map[int64]segmentRow{}
 	for _, row := range rows {
@@ -232,44 +337,139 @@ func (h *handler) fillThread(v *threadView, msgs []store.ThreadMessage, rows []s
 		return out
 	}
 	lineView := func(l store.ThreadLine) threadLineView {
-		return threadLineView{Speaker: l.Speaker, Text: l.Text, Unsupported: l.Unsupported, Cites: cites(l.Segments)}
+		return threadLineView{Speaker: l.Speaker, Text: l.Text, Unsupported: l.Unsupported, Reasons: l.Reasons, Cites: cites(l.Segments)}
 	}
-
-	for _, m := range msgs {
+	messageView := func(m store.ThreadMessage) threadMessageView {
 		mv := threadMessageView{
-			ID: m.ID, Kind: string(m.Kind), Text: m.Text,
+			ID: m.ID, Kind: string(m.Kind), Text: m.Text, Notice: m.Notice, Writer: h.writerText(m),
 			When: formatDateTime(m.CreatedAt, h.now(), h.loc), WhenISO: m.CreatedAt.Format(time.RFC3339),
 		}
 		switch m.Kind {
 		case store.ThreadSummary:
 			mv.Sections = summarySections(m.Lines, lineView)
-			v.Summary = &mv
-			continue
 		case store.ThreadQuestion:
 			mv.Asker = "En kollega frågade"
 			if m.Author == account && account != "" {
 				mv.Asker = "Du frågade"
 			}
+		default:
+			for _, l := range m.Lines {
+				if l.Written {
+					mv.Written = append(mv.Written, lineView(l))
+				} else {
+					mv.Lines = append(mv.Lines, lineView(l))
+				}
+			}
 		}
-		for _, l := range m.Lines {
-			mv.Lines = append(mv.Lines, lineView(l))
+		return mv
+	}
+
+	answers := map[int64][]store.ThreadMessage{}
+	var lastQuestion int64
+	for _, m := range msgs {
+		switch m.Kind {
+		case store.ThreadSummary:
+			if v.Summary != nil {
+				v.Earlier = append([]threadMessageView{*v.Summary}, v.Earlier...)
+			}
+			mv := messageView(m)
+			v.Summary = &mv
+		case store.ThreadQuestion:
+			lastQuestion = m.ID
+		case store.ThreadAnswer:
+			q := m.ReplyTo
+			if q == 0 {
+				q = lastQuestion // older answers directly follow their question
+			}
+			answers[q] = append(answers[q], m)
 		}
-		v.Messages = append(v.Messages, mv)
+	}
+
+	for _, m := range msgs {
+		if m.Kind != store.ThreadQuestion {
+			continue
+		}
+		v.Messages = append(v.Messages, messageView(m))
+		for _, a := range answers[m.ID] {
+			v.Messages = append(v.Messages, messageView(a))
+		}
+		if len(answers[m.ID]) == 0 {
+			writing := h.assist.running(answerJobKey(m.ID))
+			v.Messages = append(v.Messages, threadMessageView{ID: m.ID, Kind: string(store.ThreadAnswer), Writing: writing, Missing: !writing})
+		}
+	}
+	// An answer without a question is stored only by older versions.
+	for _, a := range answers[0] {
+		v.Messages = append(v.Messages, messageView(a))
 	}
 }
 
+// writerText says in Swedish who wrote a summary or an answer.
+func (h *handler) writerText(m store.ThreadMessage) string {
+	switch {
+	case m.Kind == store.ThreadQuestion:
+		return ""
+	case m.Engine == "" || m.Engine == embeddedEngine:
+		if m.Kind == store.ThreadSummary {
+			return "Skriven av den inbyggda sammanfattaren"
+		}
+		return "Citat ur utskriften, valda av den inbyggda sökningen"
+	default:
+		return "Skriven av språkmodellen " + m.Engine + ". Varje mening är kontrollerad mot de delar av utskriften som den hänvisar till."
+	}
+}
+
+// answeredQuestions returns the ids of the questions that have an answer.
+func answeredQuestions(msgs []store.ThreadMessage) map[int64]bool {
+	out := map[int64]bool{}
+	var lastQuestion int64
+	for _, m := range msgs {
+		switch {
+		case m.Kind == store.ThreadQuestion:
+			lastQuestion = m.ID
+		case m.Kind == store.ThreadAnswer && m.ReplyTo != 0:
+			out[m.ReplyTo] = true
+		case m.Kind == store.ThreadAnswer:
+			out[lastQuestion] = true
+		}
+	}
+	return out
+}
+
 // summarySections groups a stored summary's lines under the summary's
-// headings, in their order, with an empty section for a heading without lines.
+// headings, in their order, with an empty section for a heading without
+// lines. Lines under another heading, which a chat engine may write, follow
+// in sections of their own.
 func summarySections(lines []store.ThreadLine, lineView func(store.ThreadLine) threadLineView) []threadSectionView {
 	var out []threadSectionView
+	known := map[string]bool{}
 	for _, k := range []summary.Kind{summary.Participants, summary.Purpose, summary.ClientAccount, summary.Agreements, summary.NextSteps} {
 		sec := threadSectionView{Title: k.Title()}
+		known[sec.Title] = true
 		for _, l := range lines {
 			if l.Heading == sec.Title {
 				sec.Lines = append(sec.Lines, lineView(l))
 			}
 		}
 		out = append(out, sec)
+	}
+
+	other := map[string]int{}
+	for _, l := range lines {
+		if known[l.Heading] {
+			continue
+		}
+		title := l.Heading
+		if title == "" {
+			title = "Övrigt"
+		}
+		i, ok := other[title]
+		if !ok {
+			i = len(out)
+			other[title] = i
+			out = append(out, threadSectionView{Title: title})
+		}
+		out[i].Lines = append(out[i].Lines, lineView(l))
 	}
 	return out
 }
@@ -312,8 +512,11 @@ func (h *handler) threadRequest(w http.ResponseWriter, r *http.Request) (store.R
 	return rec, src, rows, true
 }
 
-// serveSummarize writes the summary of the transcript as it is now, when
-// the recording has none, and returns to it.
+// serveSummarize writes the summary of the transcript as it is now and
+// returns to it: the first summary, or with the form field "ersatt" a newer
+// one that replaces the summary with that id, which stays readable under
+// the earlier summaries. With a chat engine the summary is written in the
+// background and the page says so meanwhile.
 func (h *handler) serveSummarize(w http.ResponseWriter, r *http.Request) {
 	rec, src, rows, ok := h.threadRequest(w, r)
 	if !ok {
@@ -328,11 +531,38 @@ func (h *handler) serveSummarize(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
+	var previous int64
+	if raw := r.PostForm.Get("ersatt"); raw != "" {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || id <= 0 {
+			h.renderAuthMessage(w, r, http.StatusBadRequest, authMessage{
+				Title:    "Sammanfattningen kunde inte göras om",
+				Message:  "Formuläret pekade inte ut någon sammanfattning. Ladda om sidan och försök igen.",
+				LinkText: "Tillbaka till inspelningen", LinkURL: back,
+			})
+			return
+		}
+		previous = id
+	}
 
-	if !h.logAction(w, r, "read", rec.ID, map[string]string{"op": "summary"}) {
+	engine := embeddedEngine
+	if h.assist.engine != nil {
+		engine = h.assist.engineName()
+	}
+	detail := map[string]string{"op": "summary", "engine": engine}
+	if previous != 0 {
+		detail["replaces"] = strconv.FormatInt(previous, 10)
+	}
+	if !h.logAction(w, r, "read", rec.ID, detail) {
 		return
 	}
-	_, err := h.addSummary(r.Context(), src, rec.ID, rows)
+	if h.assist.engine != nil {
+		h.startEngineSummary(r.Context(), src, rec.ID, previous)
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+
+	_, err := h.addSummary(r.Context(), src, rec.ID, rows, previous)
 	switch {
 	case err == nil, errors.Is(err, store.ErrConflict):
 		http.Redirect(w, r, back, http.StatusSeeOther)
@@ -342,15 +572,18 @@ func (h *handler) serveSummarize(w http.ResponseWriter, r *http.Request) {
 			Message:  "Utskriften har inga ord att sammanfatta. Läs utskriften eller ändra den och försök igen.",
 			LinkText: "Tillbaka till inspelningen", LinkURL: back,
 		})
+	case errors.Is(err, store.ErrDeleted):
+		h.renderError(w, r, http.StatusGone)
 	default:
 		h.renderError(w, r, http.StatusInternalServerError)
 	}
 }
 
-// serveQuestion answers a question from the transcript with the embedded
-// index, stores the question and the answer in the thread, and returns to
-// the answer. The access log gets one "read" entry with op=question and
-// never the question's text.
+// serveQuestion stores a question about the transcript and answers it:
+// with the chat engine in the background when one is configured, or else
+// at once with the embedded index. It returns to the answer, or to the
+// question while the engine writes. The access log gets one "read" entry
+// with op=question and the engine, and never the question's text.
 func (h *handler) serveQuestion(w http.ResponseWriter, r *http.Request) {
 	rec, src, rows, ok := h.threadRequest(w, r)
 	if !ok {
@@ -367,38 +600,47 @@ func (h *handler) serveQuestion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ix, err := answer.NewIndex(svSegments(rows), nil)
-	if err != nil {
-		h.log.Error("build answer index failed", "recording_id", rec.ID, "error", err)
-		h.renderError(w, r, http.StatusInternalServerError)
-		return
-	}
-	ans, err := ix.Ask(question)
+	ans, err := embeddedAnswerFor(rows, question)
 	if err != nil {
 		h.log.Error("answer question failed", "recording_id", rec.ID, "error", err)
 		h.renderError(w, r, http.StatusInternalServerError)
 		return
 	}
-	detail := map[string]string{"op": "question", "passages": strconv.Itoa(len(ans.Passages))}
+	engine := embeddedEngine
+	if h.assist.engine != nil {
+		engine = h.assist.engineName()
+	}
+	detail := map[string]string{"op": "question", "passages": strconv.Itoa(len(ans.Passages)), "engine": engine}
 	if !h.logAction(w, r, "read", rec.ID, detail) {
 		return
 	}
 
-	reply := store.ThreadMessage{Kind: store.ThreadAnswer, Text: ans.Text}
-	for _, p := range ans.Passages {
-		reply.Lines = append(reply.Lines, store.ThreadLine{Speaker: p.Speaker, Text: p.Text, Segments: p.Segments()})
-	}
 	ctx := r.Context()
-	if _, err := src.AddThreadMessage(ctx, rec.ID, store.ThreadMessage{Kind: store.ThreadQuestion, Text: question, Author: acc.ID}); err != nil {
+	q, err := src.AddThreadMessage(ctx, rec.ID, store.ThreadMessage{Kind: store.ThreadQuestion, Text: question, Author: acc.ID})
+	if err != nil {
 		h.threadStoreFailed(w, r, rec.ID, err)
 		return
 	}
-	stored, err := src.AddThreadMessage(ctx, rec.ID, reply)
+	if h.assist.engine != nil {
+		h.startEngineAnswer(ctx, src, rec.ID, q, ans)
+		http.Redirect(w, r, "/recordings/"+rec.ID+"#fraga-"+strconv.FormatInt(q.ID, 10), http.StatusSeeOther)
+		return
+	}
+	stored, err := src.AddThreadMessage(ctx, rec.ID, embeddedAnswer(ans, q.ID))
 	if err != nil {
 		h.threadStoreFailed(w, r, rec.ID, err)
 		return
 	}
 	http.Redirect(w, r, "/recordings/"+rec.ID+"#svar-"+strconv.FormatInt(stored.ID, 10), http.StatusSeeOther)
+}
+
+// embeddedAnswerFor answers question from rows with the embedded index.
+func embeddedAnswerFor(rows []segmentRow, question string) (answer.Answer, error) {
+	ix, err := answer.NewIndex(svSegments(rows), nil)
+	if err != nil {
+		return answer.Answer{}, err
+	}
+	return ix.Ask(question)
 }
 
 func (h *handler) threadStoreFailed(w http.ResponseWriter, r *http.Request, rec string, err error) {

@@ -6,6 +6,7 @@ import (
 	"html"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/ordagrann/ordagrann/central/answer"
+	"github.com/ordagrann/ordagrann/central/chat"
+	"github.com/ordagrann/ordagrann/central/chat/chattest"
 	"github.com/ordagrann/ordagrann/central/store"
 	"github.com/ordagrann/ordagrann/sync/protocol"
 )
@@ -297,5 +300,394 @@ func TestThreadDeletedWithRecording(t *testing.T) {
 	}
 	if _, err := e.ts.Thread(context.Background(), "rec-anna"); !errors.Is(err, store.ErrDeleted) {
 		t.Errorf("Thread after deletion = %v, want ErrDeleted", err)
+	}
+}
+
+// engineMeeting is threadMeeting with a client who gives her name and
+// personal identity number, which must never reach a chat engine.
+var engineMeeting = append([]string{" Jag heter Sara Lindqvist och mitt personnummer är 850312-2387."}, threadMeeting...)
+
+// engineSecrets are the details of engineMeeting that the pseudonymizer
+// must hide from the engine.
+var engineSecrets = []string{"Sara", "Lindqvist", "850312", "2387"}
+
+// transcribeEngineMeeting stores engineMeeting as rec's transcript and
+// returns the segment ids in order.
+func transcribeEngineMeeting(t *testing.T, e *accessEnv, rec string) []int64 {
+	t.Helper()
+	var segs []store.Segment
+	step := time.Second / time.Duration(len(engineMeeting))
+	for i, text := range engineMeeting {
+		segs = append(segs, store.Segment{Start: time.Duration(i) * step, End: time.Duration(i+1) * step, Text: text})
+	}
+	e.ts.transcribe(t, rec, 0, 16000, segs)
+	stored, err := e.ts.Segments(context.Background(), rec)
+	if err != nil || len(stored) != len(engineMeeting) {
+		t.Fatalf("Segments(%s) = %d, %v, want %d", rec, len(stored), err, len(engineMeeting))
+	}
+	ids := make([]int64, len(stored))
+	for i, s := range stored {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+var requestSegment = regexp.MustCompile(`\[S(\d+)\]`)
+
+// engineSummaryReply is a summary of engineMeeting as an engine writes
+// it, citing the segment ids of the request: the client's name as its
+// placeholder, three supported sentences and one with a wrong amount.
+func engineSummaryReply(req chattest.Request) string {
+	ids := requestSegment.FindAllString(req.Messages[len(req.Messages)-1].Content, -1)
+	if len(ids) < 7 {
+		return "## Deltagare\nInget i utskriften."
+	}
+	return "## Deltagare\nKlienten heter [Person 1]. " + ids[0] + "\n" +
+		"## Syfte med mötet\nSyftet med mötet är att följa upp ansökan om ekonomiskt bistånd. " + ids[1] + "\n" +
+		"## Vad klienten berättade\nHyran för mars är inte betald, och hon är skyldig hyresvärden 9 900 kronor. " + ids[4] + "\n" +
+		"## Nästa steg och datum\nNästa möte bokas den 12 april klockan tio. " + ids[6] + "\n"
+}
+
+// engineAnswerReply answers the rent question from the segment about the debt.
+func engineAnswerReply(req chattest.Request) string {
+	content := req.Messages[len(req.Messages)-1].Content
+	for _, line := range strings.Split(content, "\n") {
+		if strings.Contains(line, "6 400") {
+			return "Hon är skyldig hyresvärden 6 400 kronor. " + requestSegment.FindString(line)
+		}
+	}
+	return "Inget i mötet besvarar frågan."
+}
+
+// gate holds the fake engine's replies until release is closed, so a test
+// sees the page while the engine writes.
+type gate struct{ release chan struct{} }
+
+func newGate() *gate { return &gate{release: make(chan struct{})} }
+
+func (g *gate) hold(respond chattest.Responder) chattest.Responder {
+	return func(req chattest.Request) string {
+		<-g.release
+		return respond(req)
+	}
+}
+
+// useEngine rebuilds e's handler with a chat engine assistant on the fake
+// engine srv and returns the detail of each access-log call. Call it
+// before signing in.
+func useEngine(t *testing.T, e *accessEnv, srv *chattest.Server) *[]detailCall {
+	t.Helper()
+	logger := slog.New(slog.NewTextHandler(e.logs, nil))
+	client, err := chat.New(srv.URL, &chat.Options{Model: "test-modell", Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := chat.NewAssistant(client, &chat.AssistantOptions{Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := &[]detailCall{}
+	h, err := New(e.ts, &Options{Logger: logger, Now: e.clock.Now, Auth: e.store, Assistant: a, AssistantModel: "test-modell",
+		Access: func(r *http.Request, action, rec string) error {
+			*calls = append(*calls, detailCall{Action: action, Recording: rec, Detail: ActionDetailFromContext(r.Context())})
+			return nil
+		}})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	e.h = h
+	return calls
+}
+
+// waitForEngine waits until the handler's engine jobs have ended.
+func waitForEngine(t *testing.T, e *accessEnv) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := e.h.(*handler).assist.wait(ctx); err != nil {
+		t.Fatalf("engine jobs still running: %v", err)
+	}
+}
+
+// checkNoSecretsSent fails when a request to the engine holds a detail
+// that the pseudonymizer must hide.
+func checkNoSecretsSent(t *testing.T, srv *chattest.Server) {
+	t.Helper()
+	if len(srv.Requests()) == 0 {
+		t.Fatal("the fake engine received no request")
+	}
+	for i, req := range srv.Requests() {
+		for _, secret := range engineSecrets {
+			if strings.Contains(req.Text(), secret) {
+				t.Errorf("request %d to the engine holds %q:\n%s", i, secret, req.Text())
+			}
+		}
+	}
+}
+
+func TestThreadEngineSummaryVerified(t *testing.T) {
+	e := newAccessEnv(t)
+	transcribeEngineMeeting(t, e, "rec-anna")
+	endRecording(t, e, "rec-anna")
+	g := newGate()
+	srv := chattest.New(t, "", g.hold(engineSummaryReply))
+	useEngine(t, e, srv)
+	anna := e.signIn(t, e.people["anna"])
+
+	// The page renders at once while the engine writes.
+	thread := threadPart(t, anna.get("/recordings/rec-anna").Body.String())
+	for _, want := range []string{"Sammanfattningen skrivs …", `data-live="/recordings/rec-anna/handelser"`} {
+		if !strings.Contains(thread, want) {
+			t.Errorf("thread while the engine writes lacks %q:\n%s", want, thread)
+		}
+	}
+	anna.get("/recordings/rec-anna") // a second view starts no second job
+	live := func() liveProgress {
+		t.Helper()
+		p, err := e.h.(*handler).progress(httptest.NewRequest(http.MethodGet, "/recordings/rec-anna/handelser", nil), "rec-anna")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if p := live(); p.Done || p.Thread != "1-0" {
+		t.Errorf("live progress while the engine writes = done %t, thread %q, want not done and thread 1-0", p.Done, p.Thread)
+	}
+	close(g.release)
+	waitForEngine(t, e)
+	if p := live(); !p.Done || p.Thread != "0-1" {
+		t.Errorf("live progress after the engine wrote = done %t, thread %q, want done and thread 0-1", p.Done, p.Thread)
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("engine requests after two views = %d, want 1", n)
+	}
+	checkNoSecretsSent(t, srv)
+	if !strings.Contains(srv.Requests()[0].Text(), "[Person 1]") {
+		t.Errorf("request lacks the placeholder [Person 1] for the client's name:\n%s", srv.Requests()[0].Text())
+	}
+
+	body := anna.get("/recordings/rec-anna").Body.String()
+	thread = threadPart(t, body)
+	for _, want := range []string{
+		"Skriven av språkmodellen test-modell",
+		"Klienten heter Sara Lindqvist.", // the placeholder mapped back
+		"Nästa möte bokas den 12 april klockan tio.",
+		"ej belagt",
+		`Talet "9900" finns inte i de delar av utskriften som meningen hänvisar till.`,
+	} {
+		if !strings.Contains(thread, want) {
+			t.Errorf("engine summary lacks %q:\n%s", want, thread)
+		}
+	}
+	if n := strings.Count(thread, "ej belagt"); n != 1 {
+		t.Errorf("engine summary marks %d lines ej belagt, want 1 (the wrong amount):\n%s", n, thread)
+	}
+	if strings.Contains(thread, "Sammanfattningen skrivs") {
+		t.Errorf("thread still says the summary is being written:\n%s", thread)
+	}
+	for _, secret := range engineSecrets {
+		if strings.Contains(e.logs.String(), secret) {
+			t.Errorf("log holds %q from the transcript", secret)
+		}
+	}
+	if !strings.Contains(e.logs.String(), "engine=test-modell") {
+		t.Errorf("log does not name the engine that wrote the summary:\n%s", e.logs.String())
+	}
+
+	msgs, err := e.ts.Thread(context.Background(), "rec-anna")
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("Thread = %d messages, %v, want one summary", len(msgs), err)
+	}
+	if msgs[0].Engine != "test-modell" || countUnsupported(msgs[0].Lines) != 1 {
+		t.Errorf("stored summary engine %q with %d unsupported lines, want test-modell with 1", msgs[0].Engine, countUnsupported(msgs[0].Lines))
+	}
+}
+
+func TestThreadEngineMappingSharedWithCopy(t *testing.T) {
+	e := newAccessEnv(t)
+	transcribeEngineMeeting(t, e, "rec-anna")
+	endRecording(t, e, "rec-anna")
+	srv := chattest.New(t, "", engineSummaryReply)
+	useEngine(t, e, srv)
+	anna := e.signIn(t, e.people["anna"])
+	page := anna.get("/recordings/rec-anna")
+	waitForEngine(t, e)
+
+	m, err := e.ts.PseudonymMapping(context.Background(), "rec-anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Restore("[Person 1]"); got != "Sara Lindqvist" {
+		t.Errorf("stored mapping restores [Person 1] as %q, want Sara Lindqvist", got)
+	}
+
+	w := anna.post("/recordings/rec-anna/kopiera", url.Values{CSRFField: {csrf(t, page)}, "urval": {"alla"}, "pseudonymisera": {"ja"}})
+	note := html.UnescapeString(w.Body.String())
+	if !strings.Contains(note, "[Person 1]") || strings.Contains(note, "Lindqvist") {
+		t.Errorf("pseudonymized copy does not use the engine's placeholder [Person 1] for the client:\n%s", note)
+	}
+
+	if err := e.ts.DeleteRecording(context.Background(), "rec-anna", "gallrad i test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ts.PseudonymMapping(context.Background(), "rec-anna"); !errors.Is(err, store.ErrDeleted) {
+		t.Errorf("PseudonymMapping after deletion = %v, want ErrDeleted", err)
+	}
+}
+
+func TestThreadEngineOutageFallsBack(t *testing.T) {
+	for _, mode := range []struct {
+		name string
+		mode chattest.Mode
+	}{{"refused", chattest.Refused}, {"overloaded", chattest.Unavailable}, {"truncated", chattest.Truncated}} {
+		t.Run(mode.name, func(t *testing.T) {
+			e := newAccessEnv(t)
+			transcribeEngineMeeting(t, e, "rec-anna")
+			endRecording(t, e, "rec-anna")
+			srv := chattest.New(t, "", engineSummaryReply)
+			if err := srv.SetMode(mode.mode); err != nil {
+				t.Fatal(err)
+			}
+			useEngine(t, e, srv)
+			anna := e.signIn(t, e.people["anna"])
+			page := anna.get("/recordings/rec-anna")
+			waitForEngine(t, e)
+
+			thread := threadPart(t, anna.get("/recordings/rec-anna").Body.String())
+			for _, want := range []string{summaryEngineDown, "Skriven av den inbyggda sammanfattaren", "den 12 april"} {
+				if !strings.Contains(thread, want) {
+					t.Errorf("summary after an engine outage lacks %q:\n%s", want, thread)
+				}
+			}
+
+			w := anna.post("/recordings/rec-anna/fraga", url.Values{CSRFField: {csrf(t, page)}, "fraga": {"Hur mycket är hon skyldig i hyra?"}})
+			if w.Code != http.StatusSeeOther {
+				t.Fatalf("question = %d, want 303", w.Code)
+			}
+			waitForEngine(t, e)
+			thread = threadPart(t, anna.get("/recordings/rec-anna").Body.String())
+			for _, want := range []string{answerEngineDown, answer.FoundText, "6 400 kronor"} {
+				if !strings.Contains(thread, want) {
+					t.Errorf("answer after an engine outage lacks %q:\n%s", want, thread)
+				}
+			}
+		})
+	}
+}
+
+func TestThreadEngineAnswer(t *testing.T) {
+	e := newAccessEnv(t)
+	ids := transcribeEngineMeeting(t, e, "rec-anna")
+	g := newGate()
+	srv := chattest.New(t, "", g.hold(engineAnswerReply))
+	calls := useEngine(t, e, srv)
+	anna := e.signIn(t, e.people["anna"])
+	token := csrf(t, anna.get("/recordings/rec-anna"))
+	*calls = nil
+
+	question := "Hur mycket är Sara skyldig i hyra?"
+	w := anna.post("/recordings/rec-anna/fraga", url.Values{CSRFField: {token}, "fraga": {question}})
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/recordings/rec-anna#fraga-") {
+		t.Fatalf("question = %d to %q, want 303 to the question", w.Code, w.Header().Get("Location"))
+	}
+	if got := *calls; len(got) != 1 || got[0].Detail["op"] != "question" || got[0].Detail["engine"] != "test-modell" {
+		t.Errorf("access log calls for a question = %+v, want one with op question and engine test-modell", got)
+	}
+	thread := threadPart(t, anna.get("/recordings/rec-anna").Body.String())
+	for _, want := range []string{question, "Svaret skrivs …"} {
+		if !strings.Contains(thread, want) {
+			t.Errorf("thread while the engine answers lacks %q:\n%s", want, thread)
+		}
+	}
+
+	close(g.release)
+	waitForEngine(t, e)
+	checkNoSecretsSent(t, srv)
+	body := anna.get("/recordings/rec-anna").Body.String()
+	thread = threadPart(t, body)
+	for _, want := range []string{engineAnswerText, "Hon är skyldig hyresvärden 6 400 kronor.", "Citat ur utskriften som rör frågan:", "Skriven av språkmodellen test-modell"} {
+		if !strings.Contains(thread, want) {
+			t.Errorf("engine answer lacks %q:\n%s", want, thread)
+		}
+	}
+	if strings.Contains(thread, "Svaret skrivs") || strings.Contains(thread, "ej belagt") {
+		t.Errorf("engine answer still pending or marked unsupported:\n%s", thread)
+	}
+	debt := ids[4]
+	cited := false
+	for _, id := range citedSegments(body) {
+		cited = cited || id == debt
+	}
+	if !cited {
+		t.Errorf("answer cites %v, want segment %d about the rent debt", citedSegments(body), debt)
+	}
+	if strings.Contains(e.logs.String(), "skyldig") {
+		t.Errorf("log holds the question's or the transcript's text:\n%s", e.logs.String())
+	}
+}
+
+func TestThreadResummaryKeepsEarlier(t *testing.T) {
+	for _, engine := range []bool{false, true} {
+		name := "embedded"
+		if engine {
+			name = "engine"
+		}
+		t.Run(name, func(t *testing.T) {
+			e := newAccessEnv(t)
+			ids := transcribeEngineMeeting(t, e, "rec-anna")
+			endRecording(t, e, "rec-anna")
+			if engine {
+				useEngine(t, e, chattest.New(t, "", engineSummaryReply))
+			}
+			anna := e.signIn(t, e.people["anna"])
+			anna.get("/recordings/rec-anna")
+			waitForEngine(t, e)
+			first := threadPart(t, anna.get("/recordings/rec-anna").Body.String())
+			if strings.Contains(first, "Utskriften har ändrats") {
+				t.Fatalf("a fresh summary says the transcript changed:\n%s", first)
+			}
+
+			if _, err := e.ts.EditSegment(context.Background(), "rec-anna", ids[6], "Nästa möte bokar vi den 19 april klockan tio.", e.people["anna"].ID); err != nil {
+				t.Fatal(err)
+			}
+			page := anna.get("/recordings/rec-anna")
+			thread := threadPart(t, page.Body.String())
+			for _, want := range []string{"Utskriften har ändrats efter att sammanfattningen gjordes", "Gör en ny sammanfattning"} {
+				if !strings.Contains(thread, want) {
+					t.Fatalf("thread after an edit lacks %q:\n%s", want, thread)
+				}
+			}
+			msgs, err := e.ts.Thread(context.Background(), "rec-anna")
+			if err != nil || len(msgs) != 1 {
+				t.Fatalf("Thread = %d, %v, want the first summary", len(msgs), err)
+			}
+
+			w := anna.post("/recordings/rec-anna/sammanfattning", url.Values{CSRFField: {csrf(t, page)}, "ersatt": {strconv.FormatInt(msgs[0].ID, 10)}})
+			checkRedirect(t, w, "/recordings/rec-anna#sammanfattning")
+			waitForEngine(t, e)
+			thread = threadPart(t, anna.get("/recordings/rec-anna").Body.String())
+			for _, want := range []string{"Tidigare sammanfattningar (1)", "den 12 april"} {
+				if !strings.Contains(thread, want) {
+					t.Errorf("thread after a new summary lacks %q:\n%s", want, thread)
+				}
+			}
+			if strings.Contains(thread, "Utskriften har ändrats") {
+				t.Errorf("the new summary still says the transcript changed:\n%s", thread)
+			}
+			if !engine && !strings.Contains(thread, "den 19 april") {
+				t.Errorf("the new embedded summary lacks the edited date:\n%s", thread)
+			}
+
+			msgs, err = e.ts.Thread(context.Background(), "rec-anna")
+			if err != nil || len(msgs) != 2 || msgs[0].Kind != store.ThreadSummary || msgs[1].Kind != store.ThreadSummary {
+				t.Fatalf("Thread = %+v, %v, want the first and the new summary", msgs, err)
+			}
+			// A second request to replace the first summary changes nothing.
+			anna.post("/recordings/rec-anna/sammanfattning", url.Values{CSRFField: {csrf(t, page)}, "ersatt": {strconv.FormatInt(msgs[0].ID, 10)}})
+			waitForEngine(t, e)
+			if again, _ := e.ts.Thread(context.Background(), "rec-anna"); len(again) != 2 {
+				t.Errorf("Thread after a stale replacement = %d messages, want 2", len(again))
+			}
+		})
 	}
 }

@@ -86,6 +86,23 @@ type Options struct {
 
 	// Audit is the access log behind the auditor's pages and the register extract. Nil hides them; they need Auth.
 	Audit AuditLog
+
+	// Rediarizer diarizes a recording again after a caseworker changed its
+	// number of speakers. Nil hides the "Antal talare" setting; it needs Auth.
+	Rediarizer Rediarizer
+
+	// Tablets stores paired room tablets and their pairing codes. When
+	// set, admins pair tablets on the boxes page and a paired tablet shows
+	// its room at /rum. It requires Auth. Nil hides pairing and room mode.
+	Tablets TabletSource
+
+	// Assistant writes summaries and answers with a chat engine, in the
+	// background. Nil uses only the embedded summarizer and answer index.
+	Assistant Assistant
+
+	// AssistantModel is the chat engine's model name, shown on what it
+	// wrote and logged with each request. Empty means "språkmodellen".
+	AssistantModel string
 }
 
 //go:embed templates/*.html
@@ -115,6 +132,10 @@ type handler struct {
 	rejectLog logLimiter // rejected non-loopback requests
 
 	auth *authState // nil without sign-in
+
+	rediarizer Rediarizer // nil hides the speaker count setting
+
+	assist assistState // the chat engine and its background jobs
 }
 
 // New returns the web view over src.
@@ -139,7 +160,9 @@ func New(src Source, opts *Options) (http.Handler, error) {
 		wipeTime:    opts.WipeTime,
 		allowRemote: opts.AllowRemote,
 		access:      opts.Access,
+		rediarizer:  opts.Rediarizer,
 	}
+	h.initAssistant(opts.Assistant, opts.AssistantModel)
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -192,6 +215,9 @@ func New(src Source, opts *Options) (http.Handler, error) {
 			return nil, err
 		}
 		h.registerThreadRoutes(opts.Auth)
+	}
+	if err := h.registerTablets(opts.Tablets); err != nil {
+		return nil, err
 	}
 	if err := h.registerActions(); err != nil {
 		return nil, err

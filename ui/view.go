@@ -51,6 +51,8 @@ type recordingPage struct {
 	SegmentCount int           // transcript segments on the page, for the live updates
 	SpeakerList  []speakerForm // the recording's speakers, for renaming
 	CSRF         string        // token for the page's forms; empty without sign-in
+
+	SpeakerCount speakerCountForm // the "Antal talare" setting
 }
 
 // errorPage is the data of the error page.
@@ -101,6 +103,7 @@ type segmentRow struct {
 	Speaker      string // the speaker's label; empty before diarization
 	SpeakerClass string // "speaker-1" to "speaker-6": one colour per speaker on every row
 	Overlap      bool   // another speaker talked at the same time
+	OverlapWith  string // the other speakers who talked at the same time, when known
 	Doubtful     bool   // the engine doubted the whole segment: check it against the audio
 	Changed      bool   // the final pass gave this row another speaker than the provisional one
 
@@ -474,6 +477,7 @@ func (h *handler) transcriptRows(ctx context.Context, rec string, segs []store.S
 			FirstOfSegment: !seen[a.ID],
 		}
 		seen[a.ID] = true
+		row.OverlapWith = overlapLabels(res, a.Others)
 		if a.Speaker >= 0 {
 			row.SpeakerClass = "speaker-" + strconv.Itoa(a.Speaker%6+1)
 		}
@@ -484,6 +488,9 @@ func (h *handler) transcriptRows(ctx context.Context, rec string, segs []store.S
 		rows = append(rows, row)
 	}
 
+	if notice, ok := h.recountNotice(ctx, rec, d.Final, changed); ok {
+		return rows, notice, forms
+	}
 	switch {
 	case !d.Final:
 		return rows, "Talarna är preliminära medan inspelningen pågår och kan ändras när den är klar.", forms

@@ -75,6 +75,17 @@ type Config struct {
 	// engine on loopback is always allowed.
 	ASRAllowPlainHTTP bool
 
+	// ChatURL is the base URL of an OpenAI-compatible chat completions
+	// engine that writes summaries and answers; empty means none, and the
+	// embedded summarizer and answer index write them. Plain http is
+	// allowed only to a loopback address.
+	ChatURL string
+	// ChatModel is the model name sent to the chat engine. Required with ChatURL.
+	ChatModel string
+	// ChatAPIKeyFile is a file holding the chat engine's bearer token.
+	// Empty sends none. The token is never logged.
+	ChatAPIKeyFile string
+
 	// WipeMode is "weekly" (default: every Friday 18:00 Europe/Stockholm,
 	// deleting what is at least 48 hours old) or "rolling" (deleting each
 	// recording at 48 hours sharp).
@@ -98,6 +109,9 @@ type Service struct {
 	speakers *speakers.Runner
 	http     *http.Server
 	httpLn   net.Listener
+
+	// assistant is the chat engine's assistant, or nil without --chat-url.
+	assistant ui.Assistant
 
 	boxMu    sync.Mutex
 	verifier map[string]tink.Verifier
@@ -140,7 +154,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	s.goRun(ctx, "wipe", s.wiper.Run)
 	s.goRun(ctx, "audit signer", s.audit.RunSigner)
 	s.log.Info("central service started", "mqtt_addr", s.broker.Addr().String(), "http_addr", s.httpLn.Addr().String(),
-		"engine", cfg.ASRAPI, "engine_configured", cfg.ASRURL != "")
+		"engine", cfg.ASRAPI, "engine_configured", cfg.ASRURL != "", "chat_engine_configured", s.assistant != nil)
 	return s, nil
 }
 
@@ -227,6 +241,9 @@ func (s *Service) open() error {
 		return err
 	}
 	s.pipeline = p
+	if s.assistant, err = s.chatAssistant(); err != nil {
+		return err
+	}
 	sp, err := speakers.New(st, &speakers.Options{Logger: s.log})
 	if err != nil {
 		return err
@@ -345,6 +362,10 @@ func (s *Service) startHTTP() error {
 		AllowRemote:      webTLS != nil,
 		Access:           s.logWebAccess,
 		Audit:            s.audit,
+		Tablets:          s.store,
+		Assistant:        s.assistant,
+		AssistantModel:   s.cfg.ChatModel,
+		Rediarizer:       s.speakers,
 		Logger:           s.log,
 	})
 	if err != nil {

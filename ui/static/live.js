@@ -17,6 +17,7 @@ function startLive() {
     return;
   }
   var known = parseInt(part.dataset.segments, 10) || 0;
+  var speakers = null;
   var pending = false;
   var source = new EventSource(part.dataset.live);
 
@@ -52,7 +53,7 @@ function startLive() {
         }
         part.innerHTML = fresh.innerHTML;
         document.dispatchEvent(new Event("transcript-updated"));
-        status.textContent = "Utskriften har uppdaterats med ny text.";
+        status.textContent = "Utskriften har uppdaterats.";
       })
       .catch(function () {
         status.textContent = "Ny text finns, men den kunde inte hämtas. Ladda om sidan.";
@@ -63,7 +64,11 @@ function startLive() {
     var p = JSON.parse(event.data);
     setText("framsteg", p.progress);
     setText("ljuddelar", p.chunks);
-    if (p.segments !== known) {
+    // A new speaker diarization changes the token. The page may also be
+    // older than the first event, when it still shows a re-run as running.
+    var newSpeakers = speakers === null ? document.getElementById("talare-pa-nytt") !== null && p.speakers !== "ny-uppdelning" : p.speakers !== speakers;
+    speakers = p.speakers;
+    if (p.segments !== known || newSpeakers) {
       known = p.segments;
       refresh();
     }

@@ -1,0 +1,381 @@
+package ui
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ordagrann/ordagrann/sync/protocol"
+	"github.com/ordagrann/ordagrann/ui/authtest"
+)
+
+// roomSignIn signs acc in on the room tablet with password and code, and
+// returns the code step's response.
+func (e *roomEnv) roomSignIn(t *testing.T, tab *tablet, acc authtest.Account) *httptest.ResponseRecorder {
+	t.Helper()
+	checkRedirect(t, tab.post(pathRoomSignIn, url.Values{"username": {acc.UserName}, "password": {authtest.Password}}), pathRoomCode)
+	page := tab.get(pathRoomCode)
+	return tab.post(pathRoomCode, url.Values{"code": {authtest.Code(t, acc.Secret, e.clock.Now())}, CSRFField: {csrf(t, page)}})
+}
+
+func TestRoomPageShowsStateAndNoContent(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	recordMeeting(t, e.ts, "box-1", "rec-anna-hemlig", "anna-1", e.clock.Now().Add(-10*time.Minute), true)
+
+	for _, tt := range []struct {
+		state protocol.BoxState
+		want  string
+	}{
+		{protocol.StateIdle, "Ledig"},
+		{protocol.StateConsent, "Väntar på klientens svar"},
+		{protocol.StateRecording, "Spelar in"},
+		{protocol.StatePaused, "Pausad"},
+		{protocol.StateSending, "Skickar inspelningen"},
+		{protocol.StateFault, "Fel – inspelning är inte möjlig"},
+		{protocol.StateOffline, "Boxen är inte ansluten"},
+	} {
+		t.Run(string(tt.state), func(t *testing.T) {
+			e.statuses.set("box-1", tt.state, e.clock.Now())
+			w := tab.get(pathRoom)
+			checkPage(t, w, http.StatusOK, `id="rum-status" role="status" aria-live="polite">`+tt.want+`<`)
+			body := w.Body.String()
+			for _, secret := range []string{"rec-anna-hemlig", "anna-1", "Anna", "/recordings/"} {
+				if strings.Contains(body, secret) {
+					t.Errorf("room page contains %q of the earlier meeting", secret)
+				}
+			}
+			for _, want := range []string{"Till dig som är klient", "påverkar inte ditt ärende", `lang="sv"`} {
+				if !strings.Contains(body, want) {
+					t.Errorf("room page does not contain %q", want)
+				}
+			}
+		})
+	}
+}
+
+func TestRoomInformationTextIsShort(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	body := tab.get(pathRoom).Body.String()
+	start := strings.Index(body, `<section class="room-info"`)
+	end := strings.Index(body[start:], "</section>")
+	if start < 0 || end < 0 {
+		t.Fatalf("room page has no information section:\n%s", body)
+	}
+	text := stripTags(body[start : start+end])
+	if words := len(strings.Fields(text)); words >= 120 {
+		t.Errorf("information text has %d words, want under 120:\n%s", words, text)
+	}
+}
+
+// stripTags returns s without its HTML tags.
+func stripTags(s string) string {
+	var b strings.Builder
+	inTag := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			inTag = true
+		case r == '>':
+			inTag = false
+			b.WriteRune(' ')
+		case !inTag:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func TestRoomOffersSummaryOnlyAfterStop(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	offered := func() bool {
+		t.Helper()
+		body := tab.get(pathRoom).Body.String()
+		return !strings.Contains(body, `id="rum-oppna" hidden`)
+	}
+
+	if offered() {
+		t.Errorf("offer shown with no recording")
+	}
+	recordMeeting(t, e.ts, "box-1", "rec-1", "anna-1", e.clock.Now().Add(-10*time.Minute), false)
+	if offered() {
+		t.Errorf("offer shown while the newest recording has not ended")
+	}
+	recordMeeting(t, e.ts, "box-1", "rec-2", "anna-1", e.clock.Now().Add(-5*time.Minute), true)
+	if !offered() {
+		t.Errorf("offer not shown for a recording that ended 5 minutes ago on an idle box")
+	}
+	e.statuses.set("box-1", protocol.StateConsent, e.clock.Now())
+	if offered() {
+		t.Errorf("offer shown while the box asks the next client for consent")
+	}
+	e.statuses.set("box-1", protocol.StateIdle, e.clock.Now())
+	e.clock.Advance(roomOfferWindow)
+	if offered() {
+		t.Errorf("offer shown %v after the recording ended", roomOfferWindow)
+	}
+	checkPage(t, tab.get(pathRoomSignIn), http.StatusConflict, "Ingen sammanfattning att öppna")
+}
+
+func TestRoomOfferEndsWhenNextSessionSeen(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	recordMeeting(t, e.ts, "box-1", "rec-anna", "anna-1", e.clock.Now().Add(-10*time.Minute), true)
+	checkPage(t, tab.get(pathRoom), http.StatusOK, `<section class="room-offer" id="rum-oppna">`)
+
+	// The next client declines, so the box goes from consent back to idle
+	// without a new recording.
+	e.statuses.set("box-1", protocol.StateConsent, e.clock.Now().Add(-time.Minute))
+	checkPage(t, tab.get(pathRoom), http.StatusOK, `id="rum-oppna" hidden`)
+	e.statuses.set("box-1", protocol.StateIdle, e.clock.Now())
+	checkPage(t, tab.get(pathRoom), http.StatusOK, `id="rum-oppna" hidden`)
+	checkPage(t, tab.get(pathRoomSignIn), http.StatusConflict, "Ingen sammanfattning att öppna")
+}
+
+func TestRoomSignInOpensOwnersSummary(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	recordMeeting(t, e.ts, "box-1", "rec-anna", "anna-1", e.clock.Now().Add(-5*time.Minute), true)
+	checkPage(t, tab.get(pathRoomSignIn), http.StatusOK, "Öppna sammanfattningen")
+
+	checkRedirect(t, e.roomSignIn(t, tab, e.anna), "/recordings/rec-anna#sammanfattning")
+	w := tab.get("/recordings/rec-anna")
+	checkPage(t, w, http.StatusOK, "Klar – lämna surfplattan")
+
+	// The button signs out and returns to the room page.
+	checkPage(t, tab.post(pathRoomDone, url.Values{}), http.StatusForbidden, "Formuläret kunde inte skickas")
+	checkRedirect(t, tab.post(pathRoomDone, url.Values{CSRFField: {csrf(t, w)}}), pathRoom)
+	if _, ok := tab.cookies[SessionCookie]; ok {
+		t.Errorf("session cookie kept after leaving the tablet")
+	}
+	checkRedirect(t, tab.get("/recordings/rec-anna"), pathSignIn)
+	checkPage(t, tab.get(pathRoom), http.StatusOK, "Ledig")
+}
+
+func TestRoomSignInRejectsOtherCaseworker(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	recordMeeting(t, e.ts, "box-1", "rec-anna", "anna-1", e.clock.Now().Add(-5*time.Minute), true)
+
+	w := e.roomSignIn(t, tab, e.bo)
+	checkPage(t, w, http.StatusForbidden, "Du kan inte öppna den här sammanfattningen")
+	if strings.Contains(w.Body.String(), "rec-anna") || strings.Contains(w.Body.String(), "Anna") {
+		t.Errorf("rejection names the recording or its owner:\n%s", w.Body)
+	}
+	if _, ok := tab.cookies[SessionCookie]; ok {
+		t.Errorf("Bo keeps a session on the room tablet")
+	}
+	checkRedirect(t, tab.get("/recordings/rec-anna"), pathSignIn)
+	checkRedirect(t, tab.get("/"), pathSignIn)
+}
+
+func TestRoomSignInRejectsWrongInput(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	recordMeeting(t, e.ts, "box-1", "rec-anna", "anna-1", e.clock.Now().Add(-5*time.Minute), true)
+
+	checkPage(t, tab.post(pathRoomSignIn, url.Values{"username": {"anna"}, "password": {"fel"}}), http.StatusUnauthorized, "Fel användarnamn eller lösenord")
+	checkRedirect(t, tab.post(pathRoomSignIn, url.Values{"username": {"anna"}, "password": {authtest.Password}}), pathRoomCode)
+	page := tab.get(pathRoomCode)
+	checkPage(t, tab.post(pathRoomCode, url.Values{"code": {"000000"}, CSRFField: {csrf(t, page)}}), http.StatusUnauthorized, "Koden stämmer inte")
+	checkPage(t, tab.post(pathRoomCode, url.Values{"code": {authtest.Code(t, e.anna.Secret, e.clock.Now())}}), http.StatusForbidden, "Formuläret kunde inte skickas")
+
+	tab.header.Set("Sec-Fetch-Site", "cross-site")
+	checkPage(t, tab.post(pathRoomSignIn, url.Values{"username": {"anna"}, "password": {authtest.Password}}), http.StatusForbidden, "Formuläret kunde inte skickas")
+	tab.header.Del("Sec-Fetch-Site")
+
+	// The room's sign-in needs a paired tablet.
+	other := e.tablet(t)
+	checkRedirect(t, other.post(pathRoomSignIn, url.Values{"username": {"anna"}, "password": {authtest.Password}}), pathPair)
+}
+
+func TestRoomSessionEndsWhenIdle(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	recordMeeting(t, e.ts, "box-1", "rec-anna", "anna-1", e.clock.Now().Add(-5*time.Minute), true)
+	checkRedirect(t, e.roomSignIn(t, tab, e.anna), "/recordings/rec-anna#sammanfattning")
+
+	e.clock.Advance(roomSessionIdle - time.Second)
+	checkPage(t, tab.get("/recordings/rec-anna"), http.StatusOK, "Klar – lämna surfplattan")
+	e.clock.Advance(roomSessionIdle)
+	checkPage(t, tab.get("/recordings/rec-anna"), http.StatusUnauthorized, "Du har loggats ut")
+	checkRedirect(t, tab.get("/recordings/rec-anna"), pathSignIn)
+	if !strings.Contains(e.logs.String(), "reason=idle_timeout") {
+		t.Errorf("service log does not record why the room session ended")
+	}
+}
+
+func TestRoomSessionEndsAtNextMeeting(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	recordMeeting(t, e.ts, "box-1", "rec-anna", "anna-1", e.clock.Now().Add(-5*time.Minute), true)
+	checkRedirect(t, e.roomSignIn(t, tab, e.anna), "/recordings/rec-anna#sammanfattning")
+
+	e.statuses.set("box-1", protocol.StateConsent, e.clock.Now())
+	checkPage(t, tab.get("/recordings/rec-anna"), http.StatusUnauthorized, "Du har loggats ut")
+}
+
+func TestRoomPageEndsPersonalSession(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	recordMeeting(t, e.ts, "box-1", "rec-anna", "anna-1", e.clock.Now().Add(-5*time.Minute), true)
+	checkRedirect(t, e.roomSignIn(t, tab, e.anna), "/recordings/rec-anna#sammanfattning")
+
+	checkPage(t, tab.get(pathRoom), http.StatusOK, "Ledig")
+	checkRedirect(t, tab.get("/recordings/rec-anna"), pathSignIn)
+}
+
+func TestRoomSessionEndsWhenTabletUnpaired(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	recordMeeting(t, e.ts, "box-1", "rec-anna", "anna-1", e.clock.Now().Add(-5*time.Minute), true)
+	checkRedirect(t, e.roomSignIn(t, tab, e.anna), "/recordings/rec-anna#sammanfattning")
+	list, err := e.ts.Tablets(context.Background())
+	if err != nil || len(list) != 1 {
+		t.Fatalf("Tablets = %v, %v", list, err)
+	}
+
+	e.clock.Advance(30 * time.Second)
+	admin := e.signIn(t, e.admin)
+	token := csrf(t, admin.get(pathAdminBoxes))
+	checkRedirect(t, admin.post(pathAdminTablet+list[0].ID+"/koppla-bort", url.Values{"bekrafta": {"ja"}, CSRFField: {token}}), pathAdminBoxes+"?klart=bortkopplad")
+	checkPage(t, tab.get("/recordings/rec-anna"), http.StatusUnauthorized, "Du har loggats ut")
+	if !strings.Contains(e.logs.String(), "reason=tablet_unpaired") {
+		t.Errorf("service log does not record that the tablet was unpaired")
+	}
+}
+
+func TestRoomSessionEntriesArePruned(t *testing.T) {
+	e := newRoomEnv(t)
+	rs := e.hd.rooms()
+	rs.addSession("token-old", &roomSession{tabletID: "t1", lastSeen: testNow})
+	rs.addSession("token-recent", &roomSession{tabletID: "t1", lastSeen: testNow.Add(time.Hour)})
+	rs.addSession("token-new", &roomSession{tabletID: "t2", lastSeen: testNow.Add(roomSessionForget)})
+
+	for token, want := range map[string]bool{"token-old": false, "token-recent": true, "token-new": true} {
+		rs.mu.Lock()
+		_, got := rs.sessions[sessionKeyOf(token)]
+		rs.mu.Unlock()
+		if got != want {
+			t.Errorf("entry of %s kept = %v, want %v", token, got, want)
+		}
+	}
+}
+
+// sseEvent is one server-sent event.
+type sseEvent struct {
+	name string
+	data string
+}
+
+// readEvent returns the next event of a stream, skipping comments and
+// retry lines, or fails the test when the stream ends first.
+func readEvent(t *testing.T, r *bufio.Reader) sseEvent {
+	t.Helper()
+	var ev sseEvent
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("stream ended before an event: %v", err)
+		}
+		line = strings.TrimRight(line, "\n")
+		switch {
+		case line == "" && ev.name != "":
+			return ev
+		case strings.HasPrefix(line, "event: "):
+			ev.name = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			ev.data = strings.TrimPrefix(line, "data: ")
+		}
+	}
+}
+
+func TestRoomEventsFollowBoxAndUnpairing(t *testing.T) {
+	e := newRoomEnv(t)
+	e.hd.livePoll = 10 * time.Millisecond
+	tab := e.pairedTablet(t)
+	srv := httptest.NewServer(e.h)
+	defer closeServer(srv)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+pathRoomEvents, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.AddCookie(&http.Cookie{Name: DeviceCookie, Value: tab.cookies[DeviceCookie]})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("Content-Type = %q, want text/event-stream", ct)
+	}
+	stream := bufio.NewReader(resp.Body)
+
+	for _, state := range []protocol.BoxState{protocol.StateIdle, protocol.StateConsent, protocol.StateRecording, protocol.StateSending} {
+		e.statuses.set("box-1", state, e.clock.Now())
+		ev := readEvent(t, stream)
+		var live roomLive
+		if err := json.Unmarshal([]byte(ev.data), &live); err != nil || ev.name != "state" {
+			t.Fatalf("event = %q %q, %v, want a state event", ev.name, ev.data, err)
+		}
+		if live.State != string(state) {
+			t.Errorf("event state = %q, want %q", live.State, state)
+		}
+		var fields map[string]any
+		if err := json.Unmarshal([]byte(ev.data), &fields); err != nil {
+			t.Fatal(err)
+		}
+		for key := range fields {
+			if !strings.Contains(" state label hint state_class offer ", " "+key+" ") {
+				t.Errorf("event %s carries field %q, want only the state and the offer", ev.data, key)
+			}
+		}
+	}
+
+	list, err := e.ts.Tablets(context.Background())
+	if err != nil || len(list) != 1 {
+		t.Fatalf("Tablets = %v, %v", list, err)
+	}
+	if _, err := e.ts.RevokeTablet(context.Background(), list[0].ID, e.admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ev := readEvent(t, stream); ev.name != "unpaired" {
+		t.Errorf("event after unpairing = %q, want unpaired", ev.name)
+	}
+}
+
+// BenchmarkRoomLiveFor measures one poll of the room's live updates on an
+// idle box, which lists the store's recordings to decide the offer, with
+// 200 recordings on 10 boxes.
+func BenchmarkRoomLiveFor(b *testing.B) {
+	ts := openTestStore(b)
+	statuses := &liveStatuses{m: map[string]protocol.Status{"box-1": {V: protocol.Version, State: protocol.StateIdle, At: testNow}}}
+	h, err := New(ts, &Options{Now: func() time.Time { return testNow }, Auth: authtest.Open(b, nil), Tablets: ts.Store, Statuses: statuses})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 200 {
+		recordMeeting(b, ts, "box-"+strconv.Itoa(i%10), "rec-"+strconv.Itoa(i), "anna-1", testNow.Add(-time.Duration(200-i)*time.Minute), true)
+	}
+	rs := h.(*handler).rooms()
+	ctx := context.Background()
+
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := rs.roomLiveFor(ctx, "box-1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
