@@ -45,6 +45,29 @@ func (h *handler) serveLive(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	h.streamEvents(w, r, func(ctx context.Context) (liveEvent, bool) {
+		p, err := h.progress(r, rec.ID)
+		if err != nil {
+			h.log.Warn("live progress ended", "recording_id", rec.ID, "error", err)
+			return liveEvent{}, false
+		}
+		return liveEvent{Name: "progress", Data: p, Last: p.Done}, true
+	})
+}
+
+// liveEvent is one server-sent event: its name, its data as JSON, and
+// whether the stream ends after it.
+type liveEvent struct {
+	Name string
+	Data any
+	Last bool
+}
+
+// streamEvents writes the events that poll returns as server-sent events,
+// each only when it differs from the one before. It polls at once and then
+// every livePoll, until poll returns false, an event is the last, the
+// client leaves or liveMaxDuration passes.
+func (h *handler) streamEvents(w http.ResponseWriter, r *http.Request, poll func(ctx context.Context) (liveEvent, bool)) {
 	flusher, ok := w.(http.Flusher)
 	if !ok {
 		h.renderError(w, r, http.StatusInternalServerError)
@@ -59,28 +82,30 @@ func (h *handler) serveLive(w http.ResponseWriter, r *http.Request) {
 	if _, err := fmt.Fprintf(w, "retry: %d\n\n", liveRetry.Milliseconds()); err != nil {
 		return
 	}
+	flusher.Flush()
+
 	var last string
 	tick := time.NewTicker(h.livePoll)
 	defer tick.Stop()
 	heartbeat := time.NewTicker(15 * time.Second)
 	defer heartbeat.Stop()
 	for {
-		p, err := h.progress(r, rec.ID)
-		if err != nil {
-			h.log.Warn("live progress ended", "recording_id", rec.ID, "error", err)
+		e, ok := poll(ctx)
+		if !ok {
 			return
 		}
-		b, _ := json.Marshal(p)
-		if string(b) != last {
-			last = string(b)
-			if _, err := fmt.Fprintf(w, "event: progress\ndata: %s\n\n", b); err != nil {
+		b, _ := json.Marshal(e.Data)
+		if msg := fmt.Sprintf("event: %s\ndata: %s\n\n", e.Name, b); msg != last {
+			last = msg
+			if _, err := fmt.Fprint(w, msg); err != nil {
 				return
 			}
 			flusher.Flush()
 		}
-		if p.Done {
+		if e.Last {
 			return
 		}
+
 		select {
 		case <-ctx.Done():
 			return

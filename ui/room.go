@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -394,63 +393,24 @@ func (rs *roomState) serveRoomEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		h.renderError(w, r, http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-
-	ctx, cancel := context.WithTimeout(r.Context(), liveMaxDuration)
-	defer cancel()
-	if _, err := fmt.Fprintf(w, "retry: %d\n\n", liveRetry.Milliseconds()); err != nil {
-		return
-	}
-	flusher.Flush()
-	var last string
-	tick := time.NewTicker(h.livePoll)
-	defer tick.Stop()
-	heartbeat := time.NewTicker(15 * time.Second)
-	defer heartbeat.Stop()
-	for {
+	h.streamEvents(w, r, func(ctx context.Context) (liveEvent, bool) {
 		_, err := rs.deviceTablet(r)
 		if errors.Is(err, store.ErrTabletRevoked) || errors.Is(err, store.ErrNotFound) {
 			h.log.Info("room stream ended", "reason", "tablet_unpaired", "tablet_id", t.ID)
-			fmt.Fprint(w, "event: unpaired\ndata: {}\n\n")
-			flusher.Flush()
-			return
+			return liveEvent{Name: "unpaired", Data: struct{}{}, Last: true}, true
 		}
 		if err != nil {
 			h.log.Warn("room stream ended", "tablet_id", t.ID, "error", err)
-			return
+			return liveEvent{}, false
 		}
+
 		live, err := rs.roomLiveFor(ctx, t.BoxID)
 		if err != nil {
 			h.log.Warn("room stream ended", "tablet_id", t.ID, "box_id", t.BoxID, "error", err)
-			return
+			return liveEvent{}, false
 		}
-		b, _ := json.Marshal(live)
-		if string(b) != last {
-			last = string(b)
-			if _, err := fmt.Fprintf(w, "event: state\ndata: %s\n\n", b); err != nil {
-				return
-			}
-			flusher.Flush()
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-heartbeat.C:
-			// A comment keeps proxies from closing an idle stream.
-			if _, err := fmt.Fprint(w, ": \n\n"); err != nil {
-				return
-			}
-			flusher.Flush()
-		case <-tick.C:
-		}
-	}
+		return liveEvent{Name: "state", Data: live}, true
+	})
 }
 
 // roomSignInPage is the data of the room's sign-in pages.
