@@ -377,6 +377,12 @@ func (g *gate) hold(respond chattest.Responder) chattest.Responder {
 // before signing in.
 func useEngine(t *testing.T, e *accessEnv, srv *chattest.Server) *[]detailCall {
 	t.Helper()
+	return useEngineWith(t, e, srv, nil)
+}
+
+// useEngineWith is useEngine with the handler's jobs bounded by bg.
+func useEngineWith(t *testing.T, e *accessEnv, srv *chattest.Server, bg *Background) *[]detailCall {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(e.logs, nil))
 	client, err := chat.New(srv.URL, &chat.Options{Model: "test-modell", Logger: logger})
 	if err != nil {
@@ -387,7 +393,7 @@ func useEngine(t *testing.T, e *accessEnv, srv *chattest.Server) *[]detailCall {
 		t.Fatal(err)
 	}
 	calls := &[]detailCall{}
-	h, err := New(e.ts, &Options{Logger: logger, Now: e.clock.Now, Auth: e.store, Assistant: a, AssistantModel: "test-modell",
+	h, err := New(e.ts, &Options{Logger: logger, Now: e.clock.Now, Auth: e.store, Assistant: a, AssistantModel: "test-modell", Background: bg,
 		Access: func(r *http.Request, action, rec string) error {
 			*calls = append(*calls, detailCall{Action: action, Recording: rec, Detail: ActionDetailFromContext(r.Context())})
 			return nil
@@ -500,6 +506,49 @@ func TestThreadEngineSummaryVerified(t *testing.T) {
 	}
 	if msgs[0].Engine != "test-modell" || countUnsupported(msgs[0].Lines) != 1 {
 		t.Errorf("stored summary engine %q with %d unsupported lines, want test-modell with 1", msgs[0].Engine, countUnsupported(msgs[0].Lines))
+	}
+}
+
+// TestThreadEngineJobEndsOnClose closes the view's background while the
+// engine holds a summary request: the job ends without storing anything,
+// and the next view after a restart writes the summary.
+func TestThreadEngineJobEndsOnClose(t *testing.T) {
+	e := newAccessEnv(t)
+	transcribeEngineMeeting(t, e, "rec-anna")
+	endRecording(t, e, "rec-anna")
+	srv := chattest.New(t, "", engineSummaryReply)
+	if err := srv.SetMode(chattest.Slow); err != nil {
+		t.Fatal(err)
+	}
+	bg := NewBackground()
+	useEngineWith(t, e, srv, bg)
+	anna := e.signIn(t, e.people["anna"])
+	anna.get("/recordings/rec-anna") // starts the summary, which the engine holds
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := bg.Close(ctx); err != nil {
+		t.Fatalf("Close with a held job: %v", err)
+	}
+	msgs, err := e.ts.Thread(context.Background(), "rec-anna")
+	if err != nil || len(msgs) != 0 {
+		t.Errorf("thread after Close = %d messages, %v, want none: a job cut off by shutdown stores no fallback", len(msgs), err)
+	}
+	if !strings.Contains(e.logs.String(), "chat job stopped by shutdown") || strings.Contains(e.logs.String(), "level=ERROR") {
+		t.Errorf("log lacks the shutdown of the summary job, or has an error:\n%s", e.logs.String())
+	}
+
+	// After a restart, the next view starts the summary again.
+	if err := srv.SetMode(chattest.OK); err != nil {
+		t.Fatal(err)
+	}
+	useEngine(t, e, srv)
+	again := &browser{t: t, h: e.h, cookie: anna.cookie}
+	again.get("/recordings/rec-anna")
+	waitForEngine(t, e)
+	msgs, err = e.ts.Thread(context.Background(), "rec-anna")
+	if err != nil || len(msgs) != 1 || msgs[0].Engine != "test-modell" {
+		t.Errorf("thread after a restart = %+v, %v, want the engine's summary", msgs, err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,11 +60,53 @@ const (
 	engineFoundNothing = "Språkmodellen fann inget i mötet som besvarar frågan. Den inbyggda sökningen hittade de här citaten:"
 )
 
+// Background bounds the view's background work, the chat engine's
+// summaries and answers. Close ends it, so the caller can close the store
+// only after no job writes to it any more.
+type Background struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	jobs   sync.WaitGroup
+}
+
+// NewBackground returns a Background for Options.Background.
+func NewBackground() *Background {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Background{ctx: ctx, cancel: cancel}
+}
+
+// Close cancels the running jobs and waits until every job has returned or
+// ctx ends. A job cut off this way stores nothing, and the next view of its
+// recording starts it again.
+func (b *Background) Close(ctx context.Context) error {
+	b.cancel()
+	done := make(chan struct{})
+	go func() {
+		b.jobs.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for the chat engine's jobs: %w", ctx.Err())
+	}
+}
+
+// stopping reports whether Close was called.
+func (b *Background) stopping() bool { return b.ctx.Err() != nil }
+
+// storeTimeout bounds the store writes that end a job. They run on a
+// context of their own, so a job that reached its own time limit still
+// stores its fallback.
+const storeTimeout = 30 * time.Second
+
 // assistState is the chat engine and the jobs that wait for it.
 type assistState struct {
 	engine Assistant // nil without a chat engine
 	model  string
 	slots  chan struct{} // one token per running engine request
+	bg     *Background
 
 	mu      sync.Mutex
 	pending map[string]string // job key -> recording id, for started and waiting jobs
@@ -74,10 +117,14 @@ type assistState struct {
 	mappings  map[string]*sync.Mutex // recording id -> lock around load, extend and store
 }
 
-func (h *handler) initAssistant(a Assistant, model string) {
+func (h *handler) initAssistant(a Assistant, model string, bg *Background) {
+	if bg == nil {
+		bg = NewBackground()
+	}
 	h.assist = assistState{
 		engine:   a,
 		model:    model,
+		bg:       bg,
 		slots:    make(chan struct{}, maxRunningJobs),
 		pending:  map[string]string{},
 		version:  map[string]int{},
@@ -109,15 +156,14 @@ func (a *assistState) start(key, rec string, job func(ctx context.Context)) (sta
 	a.pending[key] = rec
 	a.mu.Unlock()
 
+	a.bg.jobs.Add(1)
 	go func() {
+		defer a.bg.jobs.Done()
 		defer a.finish(key, rec)
 		a.slots <- struct{}{}
 		defer func() { <-a.slots }()
 
-		// NOTE: the job does not end with the server. A request cut off by a
-		// shutdown leaves a question without its answer or a recording
-		// without its summary, and the next page view starts it again.
-		ctx, cancel := context.WithTimeout(context.Background(), jobTimeout)
+		ctx, cancel := context.WithTimeout(a.bg.ctx, jobTimeout)
 		defer cancel()
 		job(ctx)
 	}()
@@ -307,6 +353,16 @@ func (h *handler) startEngineSummary(ctx context.Context, src threadSource, rec 
 	return started
 }
 
+// jobFailed logs why a job ended without storing anything: msg with err,
+// or only that a shutdown cut the job off, which the next view restarts.
+func (h *handler) jobFailed(msg, rec string, err error) {
+	if h.assist.bg.stopping() {
+		h.log.Info("chat job stopped by shutdown", "recording_id", rec)
+		return
+	}
+	h.log.Error(msg, "recording_id", rec, "error", err)
+}
+
 // writeEngineSummary asks the engine for a summary of rec's current
 // transcript and stores it, or the embedded summary with a notice when the
 // engine fails.
@@ -314,17 +370,23 @@ func (h *handler) writeEngineSummary(ctx context.Context, src threadSource, rec 
 	start := time.Now()
 	rows, err := h.currentRows(ctx, rec)
 	if err != nil {
-		h.log.Error("chat summary failed", "recording_id", rec, "error", err)
+		h.jobFailed("chat summary failed", rec, err)
 		return
 	}
 	segs := svSegments(rows)
 	m, known, err := h.extendMapping(ctx, rec, learnTranscript(segs))
 	if err != nil {
-		h.log.Error("chat summary failed", "recording_id", rec, "error", err)
+		h.jobFailed("chat summary failed", rec, err)
 		return
 	}
 
 	reply, err := h.assist.engine.Summarize(ctx, segs, m)
+	if h.assist.bg.stopping() {
+		h.jobFailed("chat summary failed", rec, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
 	h.storeExtendedMapping(ctx, rec, m, known)
 	notice := ""
 	var written *chat.Reply
@@ -476,17 +538,23 @@ func (h *handler) writeEngineAnswer(ctx context.Context, src threadSource, rec s
 	start := time.Now()
 	rows, err := h.currentRows(ctx, rec)
 	if err != nil {
-		h.log.Error("chat answer failed", "recording_id", rec, "error", err)
+		h.jobFailed("chat answer failed", rec, err)
 		return
 	}
 	segs := svSegments(rows)
 	m, known, err := h.extendMapping(ctx, rec, learnTranscript(segs, q.Text))
 	if err != nil {
-		h.log.Error("chat answer failed", "recording_id", rec, "error", err)
+		h.jobFailed("chat answer failed", rec, err)
 		return
 	}
 
 	reply, err := h.assist.engine.Ask(ctx, segs, q.Text, m)
+	if h.assist.bg.stopping() {
+		h.jobFailed("chat answer failed", rec, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
 	h.storeExtendedMapping(ctx, rec, m, known)
 	msg := embeddedAnswer(embedded, q.ID)
 	if err != nil {

@@ -103,6 +103,11 @@ type Options struct {
 	// AssistantModel is the chat engine's model name, shown on what it
 	// wrote and logged with each request. Empty means "språkmodellen".
 	AssistantModel string
+
+	// Background bounds the chat engine's background jobs. The caller
+	// closes it before it closes the store. Nil means jobs that run until
+	// they finish, for tests and programs that exit with the view.
+	Background *Background
 }
 
 //go:embed templates/*.html
@@ -162,7 +167,7 @@ func New(src Source, opts *Options) (http.Handler, error) {
 		access:      opts.Access,
 		rediarizer:  opts.Rediarizer,
 	}
-	h.initAssistant(opts.Assistant, opts.AssistantModel)
+	h.initAssistant(opts.Assistant, opts.AssistantModel, opts.Background)
 	if h.log == nil {
 		h.log = slog.Default()
 	}

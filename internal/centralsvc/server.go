@@ -112,6 +112,8 @@ type Service struct {
 
 	// assistant is the chat engine's assistant, or nil without --chat-url.
 	assistant ui.Assistant
+	// background bounds the web view's jobs for the chat engine.
+	background *ui.Background
 
 	boxMu    sync.Mutex
 	verifier map[string]tink.Verifier
@@ -353,7 +355,9 @@ func (s *Service) startHTTP() error {
 	if err := ui.CheckListenAddr(s.cfg.HTTPAddr, webTLS != nil); err != nil {
 		return err
 	}
+	s.background = ui.NewBackground()
 	h, err := ui.New(s.store, &ui.Options{
+		Background:       s.background,
 		Statuses:         s.ingest,
 		EngineConfigured: s.cfg.ASRURL != "",
 		EngineHint:       "--asr-url http://värd:port --asr-api whisper-server (eller --asr-api openai)",
@@ -490,6 +494,12 @@ func (s *Service) Close() error {
 	if s.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		errs = append(errs, s.http.Shutdown(ctx))
+		cancel()
+	}
+	// The chat engine's jobs write to the store, so they end before it closes.
+	if s.background != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, s.background.Close(ctx))
 		cancel()
 	}
 	// Ingest goes first: it waits for running handlers, which need the
