@@ -112,6 +112,10 @@ const (
 // serveSignInForm renders the user name and password form, or sends a
 // signed-in user to the start page.
 func (h *handler) serveSignInForm(w http.ResponseWriter, r *http.Request) {
+	if h.onRoomTablet(r) {
+		http.Redirect(w, r, pathRoom, http.StatusSeeOther)
+		return
+	}
 	if token := sessionToken(r); token != "" {
 		if sess, err := h.auth.auth.Session(r.Context(), token); err == nil && sess.Stage == auth.StageSignedIn {
 			http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -123,6 +127,10 @@ func (h *handler) serveSignInForm(w http.ResponseWriter, r *http.Request) {
 
 // serveSignIn checks the user name and password and starts a pending session.
 func (h *handler) serveSignIn(w http.ResponseWriter, r *http.Request) {
+	if h.onRoomTablet(r) {
+		http.Redirect(w, r, pathRoom, http.StatusSeeOther)
+		return
+	}
 	if !h.parseAuthForm(w, r) {
 		return
 	}

@@ -195,6 +195,18 @@ func (h *handler) rooms() *roomState {
 	return a.rooms
 }
 
+// onRoomTablet reports whether r comes from a paired room tablet. Such a
+// tablet signs people in only through its room page, whose sessions end
+// with the meeting, so the desk sign-in sends it there.
+func (h *handler) onRoomTablet(r *http.Request) bool {
+	rs := h.rooms()
+	if rs == nil {
+		return false
+	}
+	_, err := rs.deviceTablet(r)
+	return err == nil
+}
+
 // inRoomSession reports whether the request's session was opened on a
 // room tablet, so that the header offers to leave the tablet.
 func (h *handler) inRoomSession(r *http.Request) bool {

@@ -234,6 +234,24 @@ func TestRoomPageEndsPersonalSession(t *testing.T) {
 	checkRedirect(t, tab.get("/recordings/rec-anna"), pathSignIn)
 }
 
+// TestRoomTabletDeskSignInGoesToRoom checks that a paired tablet cannot
+// open a desk session, which would not end with the meeting.
+func TestRoomTabletDeskSignInGoesToRoom(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+
+	checkRedirect(t, tab.get(pathSignIn), pathRoom)
+	w := tab.post(pathSignIn, url.Values{"username": {e.anna.UserName}, "password": {authtest.Password}})
+	checkRedirect(t, w, pathRoom)
+	if cookies := w.Result().Cookies(); len(cookies) != 0 {
+		t.Errorf("desk sign-in on a room tablet set cookies %v, want none", cookies)
+	}
+
+	// A browser that is not a paired tablet still gets the sign-in form.
+	desk := e.tablet(t)
+	checkPage(t, desk.get(pathSignIn), http.StatusOK, "Logga in")
+}
+
 func TestRoomSessionEndsWhenTabletUnpaired(t *testing.T) {
 	e := newRoomEnv(t)
 	tab := e.pairedTablet(t)
