@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ordagrann/ordagrann/central/auth"
@@ -122,12 +121,14 @@ func (h *handler) serveAudio(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// A player fetches the file in many ranges; only the request that
-	// starts at the beginning counts as one read.
-	if start := r.Header.Get("Range"); start == "" || strings.HasPrefix(start, "bytes=0-") {
+	// A player fetches the file in many ranges, so one entry covers a
+	// person's requests for any part of it for audioReadWindow.
+	read := audioReadKey{account: accountID(ctx), rec: rec.ID}
+	if h.audioReads.due(read, h.now()) {
 		if !h.logAccess(w, r, rec.ID) {
 			return
 		}
+		h.audioReads.logged(read, h.now())
 	}
 
 	// Decoding the first window before the headers go out turns a store
@@ -147,7 +148,10 @@ func (h *handler) serveAudio(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "audio/wav")
 	w.Header().Set("Content-Disposition", `inline; filename="`+rec.ID+`.wav"`)
 	w.Header().Set("ETag", `"`+strconv.FormatUint(rec.ContiguousFrames, 10)+`"`)
-	http.ServeContent(w, r, "", time.Time{}, wav)
+	if refuseEmptyRange(w, r, wav.size) {
+		return
+	}
+	http.ServeContent(&swedishRangeErrors{ResponseWriter: w}, r, "", time.Time{}, wav)
 
 	// ServeContent drops a read error after the headers are out, so the
 	// client sees a short file; the log gets the reason.

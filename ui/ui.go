@@ -138,6 +138,8 @@ type handler struct {
 
 	auth *authState // nil without sign-in
 
+	audioReads audioReads // when each person's audio reads were last logged
+
 	rediarizer Rediarizer // nil hides the speaker count setting
 
 	assist assistState // the chat engine and its background jobs
