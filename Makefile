@@ -8,6 +8,8 @@ ASR_URL  ?=
 ASR_API  ?= whisper-server
 ASR_MODEL ?=
 WAV      ?= testdata/audio/meeting-sv.wav
+HTTP_ADDR ?= 127.0.0.1:8080
+MQTT_ADDR ?= 127.0.0.1:8883
 
 .PHONY: all build run test test-short bench vet fuzz clean
 
@@ -21,7 +23,8 @@ build:
 run: build
 	$(GO) build -o $(BIN)/demo ./scripts/demo
 	exec $(BIN)/demo -bin $(BIN) -dir $(RUN_DIR) -wav $(WAV) \
-		-asr-url '$(ASR_URL)' -asr-api '$(ASR_API)' -asr-model '$(ASR_MODEL)'
+		-asr-url '$(ASR_URL)' -asr-api '$(ASR_API)' -asr-model '$(ASR_MODEL)' \
+		-http-addr '$(HTTP_ADDR)' -mqtt-addr '$(MQTT_ADDR)'
 
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
