@@ -2,8 +2,6 @@ package diarize
 
 import (
 	"math"
-
-	"gonum.org/v1/gonum/dsp/fourier"
 )
 
 // Analysis frames: 32 ms Hann-windowed frames every 16 ms at 16 kHz.
@@ -102,7 +100,7 @@ func (b *melBank) mfcc(power []float64, f *hopFeatures) {
 type analyzer struct {
 	mel   *melBank
 	steer *steering
-	fft   *fourier.FFT
+	fft   *realFFT
 	buf   []float64
 	spec  [][]complex128 // per channel
 	power []float64
@@ -112,7 +110,7 @@ func newAnalyzer(mel *melBank, steer *steering, channels int) *analyzer {
 	a := &analyzer{
 		mel:   mel,
 		steer: steer,
-		fft:   fourier.NewFFT(frameLen),
+		fft:   newRealFFT(frameLen),
 		buf:   make([]float64, frameLen),
 		spec:  make([][]complex128, channels),
 		power: make([]float64, nBins),
@@ -131,7 +129,7 @@ func (a *analyzer) analyze(samples []int16, channels, start int) hopFeatures {
 		for i := range frameLen {
 			a.buf[i] = float64(samples[(start+i)*channels+c]) / 32768 * a.mel.window[i]
 		}
-		a.fft.Coefficients(a.spec[c], a.buf)
+		a.fft.coefficients(a.spec[c], a.buf)
 		for k, v := range a.spec[c] {
 			a.power[k] += (real(v)*real(v) + imag(v)*imag(v)) / float64(channels)
 		}

@@ -2,16 +2,8 @@
 // scripts/evalset generates. For every condition it prints the diarization
 // error rate with a 0.25 s collar and the real-time factor. The real-time
 // factor is processor time over audio time with GOMAXPROCS set to 1, the
-// fastest of three runs. Every
-// 2-mic condition is also diarized from its first channel alone, as the
-// one-channel case.
-//
-// NOTE: the real-time factor depends on how the binary is laid out, not
-// only on the diarization code. On a 2-core AMD EPYC VM, two builds of the
-// same diarization code, linked with different versions of unrelated
-// packages, measured 0.0055 and 0.0205 on two-4mic-rt025-snr25. perf put 70 % of the slow build's time in gonum's
-// fftpack radf4, against 26 % in the fast one. Compare factors only
-// between runs of the same binary.
+// fastest of three runs. Every 2-mic condition is also diarized from its
+// first channel alone, as the one-channel case.
 //
 //	go run ./scripts/evalset -out .run/evalset
 //	go run ./scripts/diarbench -dir .run/evalset
