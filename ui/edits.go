@@ -29,7 +29,7 @@ func (h *handler) applyEdits(ctx context.Context, rec string, segs []store.Segme
 	}
 	edits, err := src.SegmentEdits(ctx, rec)
 	if err != nil {
-		h.log.Error("read segment edits failed", "recording_id", rec, "error", err)
+		h.logReadError(ctx, "read segment edits failed", rec, err)
 		return rows
 	}
 	if len(edits) == 0 {

@@ -37,7 +37,7 @@ func (h *handler) applySpeakerNames(ctx context.Context, rec string, res *diariz
 	}
 	names, err := src.SpeakerNames(ctx, rec)
 	if err != nil {
-		h.log.Error("read speaker names failed", "recording_id", rec, "error", err)
+		h.logReadError(ctx, "read speaker names failed", rec, err)
 		return
 	}
 	for i, name := range names {
@@ -151,7 +151,7 @@ func (h *handler) speakerCountForm(ctx context.Context, rec string) speakerCount
 	}
 	count, err := src.SpeakerCount(ctx, rec)
 	if err != nil {
-		h.log.Error("read speaker count failed", "recording_id", rec, "error", err)
+		h.logReadError(ctx, "read speaker count failed", rec, err)
 		return speakerCountForm{}
 	}
 	form := speakerCountForm{Shown: true, Pending: count.Pending}
@@ -236,7 +236,7 @@ func (h *handler) recountNotice(ctx context.Context, rec string, final bool, cha
 	}
 	count, err := src.SpeakerCount(ctx, rec)
 	if err != nil {
-		h.log.Error("read speaker count failed", "recording_id", rec, "error", err)
+		h.logReadError(ctx, "read speaker count failed", rec, err)
 		return "", false
 	}
 	switch {

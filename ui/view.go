@@ -382,7 +382,7 @@ func (h *handler) rejectedLabel(ctx context.Context, rec string) string {
 	}
 	rejections, err := src.Rejections(ctx, rec)
 	if err != nil {
-		h.log.Error("read rejections failed", "recording_id", rec, "error", err)
+		h.logReadError(ctx, "read rejections failed", rec, err)
 		return ""
 	}
 	if len(rejections) == 0 {
@@ -432,7 +432,7 @@ func (h *handler) transcriptRows(ctx context.Context, rec string, segs []store.S
 	d, err := src.Diarization(ctx, rec)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
-			h.log.Error("read diarization failed", "recording_id", rec, "error", err)
+			h.logReadError(ctx, "read diarization failed", rec, err)
 		}
 		return segmentRows(segs), "", nil
 	}
