@@ -111,6 +111,7 @@ var roleNames = map[audit.Role]string{
 	audit.RoleClient:     "klient",
 	audit.RoleBox:        "box",
 	audit.RoleSystem:     "systemet",
+	audit.RoleUnknown:    "okänt användarnamn",
 }
 
 func actionName(a audit.Action) string {
@@ -361,6 +362,8 @@ func (h *handler) auditRow(e audit.Entry, names map[string]string) auditRow {
 		who = names[e.Actor]
 	case e.Actor == "schedule":
 		who = "Schemat"
+	case e.Role == audit.RoleUnknown:
+		who = "Okänd"
 	}
 	keys := make([]string, 0, len(e.Detail))
 	for k := range e.Detail {
@@ -510,6 +513,8 @@ func (h *auditor) serveAuditWeek(w http.ResponseWriter, r *http.Request) {
 		who := f.Actor
 		if n := names[f.Actor]; n != "" {
 			who = n
+		} else if f.Role == audit.RoleUnknown {
+			who = "Okänd"
 		}
 		kind := findingNames[f.Kind]
 		if kind == "" {

@@ -6,9 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/ordagrann/ordagrann/central/auth"
 )
@@ -22,6 +26,9 @@ type Authenticator interface {
 	BeginEnrolment(ctx context.Context, token string) (auth.Enrolment, error)
 	FinishEnrolment(ctx context.Context, token, code string) (string, auth.Session, []string, error)
 	Session(ctx context.Context, token string) (auth.Session, error)
+	// Peek returns the session like Session without counting the request
+	// as activity for the idle timeout.
+	Peek(ctx context.Context, token string) (auth.Session, error)
 	SignOut(ctx context.Context, token string) error
 }
 
@@ -75,11 +82,12 @@ var authPageNames = []string{"authsignin.html", "authcode.html", "authenrol.html
 
 // authState is the sign-in part of the handler.
 type authState struct {
-	auth   Authenticator
-	dir    AccountDirectory
-	pages  map[string]*template.Template
-	routes *http.ServeMux // pages reachable without a signed-in session
-	grants reasonGrants
+	auth     Authenticator
+	dir      AccountDirectory
+	pages    map[string]*template.Template
+	routes   *http.ServeMux // pages reachable without a signed-in session
+	grants   reasonGrants
+	throttle signInThrottle
 }
 
 // initAuth parses the sign-in pages and registers their routes. It is
@@ -197,7 +205,11 @@ func (h *handler) requireSession(w http.ResponseWriter, r *http.Request) (auth.S
 		return auth.Session{}, false
 	}
 
-	sess, err := h.auth.auth.Session(r.Context(), token)
+	lookup := h.auth.auth.Session
+	if h.passiveRequest(r) {
+		lookup = h.auth.auth.Peek
+	}
+	sess, err := lookup(r.Context(), token)
 	if err != nil {
 		h.respondSessionError(w, r, err)
 		return auth.Session{}, false
@@ -211,6 +223,33 @@ func (h *handler) requireSession(w http.ResponseWriter, r *http.Request) (auth.S
 		http.Redirect(w, r, pathCode, http.StatusSeeOther)
 	}
 	return auth.Session{}, false
+}
+
+// passiveRoutes are the routes that a page requests on its own: the live
+// event stream of a recording page, which reconnects every few minutes.
+// Their requests check the session without extending its idle timeout, so
+// an unattended screen still signs out. Audio requests are not passive,
+// because the player sends them only while it plays, which the user started.
+var passiveRoutes = map[string]bool{
+	"GET /recordings/{id}/handelser": true,
+}
+
+// refreshRoute is the recording page, which its scripts fetch again in the
+// background whenever the live stream reports new transcript text or the
+// thread gets an answer.
+const refreshRoute = "/recordings/{id}"
+
+// passiveRequest reports whether r is one that a page sends on its own:
+// a request to one of passiveRoutes, or a script's background fetch of the
+// recording page. Browsers mark a fetch with "Sec-Fetch-Dest: empty" and
+// a navigation with "document". A client can leave the header out or set
+// it, which only decides whether its own session counts the request as activity.
+func (h *handler) passiveRequest(r *http.Request) bool {
+	_, pattern := h.mux.Handler(r)
+	if passiveRoutes[pattern] {
+		return true
+	}
+	return pattern == refreshRoute && safeMethod(r.Method) && r.Header.Get("Sec-Fetch-Dest") == "empty"
 }
 
 // pendingSession returns the request's session when it is in stage, and
@@ -394,4 +433,114 @@ func clientIP(r *http.Request) string {
 // generated here, so marking it safe for the template is sound.
 func qrDataURL(png []byte) template.URL {
 	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+}
+
+// Limits of the sign-in throttle. Failures are counted per client address
+// because the lockout counts them per user name: without this, anyone who
+// can reach the sign-in page could lock every account whose user name they
+// guess, with MaxFailures requests each.
+const (
+	// throttleFailures is the number of failed sign-ins from one address
+	// within throttleWindow that blocks the address.
+	throttleFailures = 20
+	throttleWindow   = 15 * time.Minute
+	// throttleBlock is how long a blocked address gets the "för många
+	// försök" page without its attempts being checked.
+	throttleBlock = 15 * time.Minute
+	// throttleMaxAddresses bounds the memory of the throttle. An address
+	// that arrives while every slot has a live counter is not counted.
+	throttleMaxAddresses = 10000
+)
+
+// NOTE: the throttle slows one address, not a distributed attack. With
+// many addresses an attacker can still lock the accounts whose user names
+// they know, at MaxFailures attempts per name, and one address can lock
+// throttleFailures/MaxFailures names per window. Behind a reverse proxy
+// every client has the proxy's address and shares one counter. The
+// counters are kept in memory only, so a restart clears them.
+
+// signInThrottle counts failed sign-ins per client address in fixed windows.
+type signInThrottle struct {
+	mu        sync.Mutex
+	addresses map[string]*throttleEntry
+}
+
+// throttleEntry is the failure count of one address.
+type throttleEntry struct {
+	windowStart  time.Time
+	failures     int
+	blockedUntil time.Time
+}
+
+// blocked reports whether addr is blocked at now, and until when.
+func (t *signInThrottle) blocked(addr string, now time.Time) (time.Time, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+
+	e, ok := t.addresses[addr]
+	if !ok || !now.Before(e.blockedUntil) {
+		return time.Time{}, false
+	}
+	return e.blockedUntil, true
+}
+
+// fail counts a failed sign-in from addr at now and reports whether this
+// failure blocked the address.
+func (t *signInThrottle) fail(addr string, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+
+	if t.addresses == nil {
+		t.addresses = map[string]*throttleEntry{}
+	}
+	e, ok := t.addresses[addr]
+	if !ok {
+		if len(t.addresses) >= throttleMaxAddresses {
+			t.dropExpired(now)
+		}
+		if len(t.addresses) >= throttleMaxAddresses {
+			return false
+		}
+		e = &throttleEntry{windowStart: now}
+		t.addresses[addr] = e
+	}
+	if now.Sub(e.windowStart) >= throttleWindow {
+		e.windowStart, e.failures = now, 0
+	}
+	e.failures++
+	if e.failures < throttleFailures {
+		return false
+	}
+	e.blockedUntil = now.Add(throttleBlock)
+	e.windowStart, e.failures = now, 0
+	return true
+}
+
+// dropExpired deletes the entries whose window and block have both ended.
+func (t *signInThrottle) dropExpired(now time.Time) {
+	for addr, e := range t.addresses {
+		if now.Sub(e.windowStart) >= throttleWindow && !now.Before(e.blockedUntil) {
+			delete(t.addresses, addr)
+		}
+	}
+}
+
+// throttleKey returns the counter key of a request's client address. An
+// IPv6 address counts by its /64 prefix, because one host usually
+// controls a whole /64 and could otherwise change address per attempt.
+func throttleKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	ip = ip.Unmap()
+	if ip.Is6() {
+		prefix, _ := ip.Prefix(64)
+		return prefix.String()
+	}
+	return ip.String()
 }

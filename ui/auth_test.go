@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"html"
 	"log/slog"
 	"net/http"
@@ -63,6 +64,7 @@ type browser struct {
 	t      *testing.T
 	h      http.Handler
 	cookie string
+	addr   string // the client's address and port; empty means 127.0.0.1:53000
 }
 
 func (e *authEnv) browser(t *testing.T) *browser { return &browser{t: t, h: e.h} }
@@ -78,6 +80,9 @@ func (b *browser) send(method, path string, form url.Values, header http.Header)
 	}
 	r := httptest.NewRequest(method, path, body)
 	r.RemoteAddr = "127.0.0.1:53000"
+	if b.addr != "" {
+		r.RemoteAddr = b.addr
+	}
 	r.Host = "127.0.0.1:8080"
 	if form != nil {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -550,5 +555,98 @@ func TestAllowRemoteNeedsAuth(t *testing.T) {
 	h.ServeHTTP(w, r)
 	if w.Code != http.StatusSeeOther {
 		t.Errorf("remote list page without a session = %d, want a redirect to sign-in", w.Code)
+	}
+}
+
+// TestSignInThrottlePerAddress: after throttleFailures failed sign-ins
+// from one address, further attempts from it are rejected without being
+// checked, until throttleBlock has passed, while other addresses sign in.
+func TestSignInThrottlePerAddress(t *testing.T) {
+	e := newAuthEnv(t)
+	ctx := context.Background()
+	anna := e.enrolled(t, "anna", auth.RoleCaseworker)
+	e.enrolled(t, "bo", auth.RoleCaseworker)
+	attacker := &browser{t: t, h: e.h, addr: "127.0.0.9:40000"}
+
+	// Each guess names another user, so no user name reaches its lockout.
+	for i := range throttleFailures {
+		form := url.Values{"username": {fmt.Sprintf("gissning-%d", i)}, "password": {"fel lösenord 123"}}
+		checkPage(t, attacker.post(pathSignIn, form), http.StatusUnauthorized, "Fel användarnamn eller lösenord")
+	}
+	if !strings.Contains(e.logs.String(), "sign-in throttled") {
+		t.Errorf("log has no throttled address")
+	}
+
+	// The address is blocked now, for right and wrong passwords alike, and
+	// its attempts on bo are not counted against bo.
+	for range 10 {
+		w := attacker.post(pathSignIn, url.Values{"username": {"bo"}, "password": {"fel lösenord 123"}})
+		checkPage(t, w, http.StatusTooManyRequests, "För många försök")
+		if got := w.Header().Get("Retry-After"); got == "" {
+			t.Errorf("throttled response has no Retry-After")
+		}
+	}
+	w := attacker.post(pathSignIn, url.Values{"username": {"anna"}, "password": {authtest.Password}})
+	checkPage(t, w, http.StatusTooManyRequests, "För många försök")
+	if attacker.cookie != "" {
+		t.Errorf("throttled sign-in set a session cookie")
+	}
+	accs, err := e.store.ListAccounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range accs {
+		if a.FailedAttempts != 0 {
+			t.Errorf("account %s FailedAttempts = %d after throttled attempts, want 0", a.UserName, a.FailedAttempts)
+		}
+	}
+
+	// Another address is not affected, and neither is another IPv6 /64.
+	e.signIn(t, anna)
+	for _, addr := range []string{"127.0.0.10:40000", "[::1]:40000"} {
+		other := &browser{t: t, h: e.h, addr: addr}
+		checkRedirect(t, other.post(pathSignIn, url.Values{"username": {"anna"}, "password": {authtest.Password}}), pathCode)
+	}
+
+	// The block ends after throttleBlock.
+	e.clock.Advance(throttleBlock)
+	checkRedirect(t, attacker.post(pathSignIn, url.Values{"username": {"anna"}, "password": {authtest.Password}}), pathCode)
+}
+
+// TestSignInThrottleWindow: failures spread over more than throttleWindow
+// never block an address.
+func TestSignInThrottleWindow(t *testing.T) {
+	var th signInThrottle
+	now := testNow
+	for i := range 3 * throttleFailures {
+		if th.fail("192.0.2.1", now) {
+			t.Fatalf("fail() blocked after %d failures spread over %v each", i+1, throttleWindow/throttleFailures*2)
+		}
+		now = now.Add(throttleWindow / throttleFailures * 2)
+	}
+	if _, blocked := th.blocked("192.0.2.1", now); blocked {
+		t.Errorf("blocked() = true after spread failures, want false")
+	}
+}
+
+func TestThrottleKey(t *testing.T) {
+	tests := []struct {
+		remote string
+		want   string
+	}{
+		{"192.0.2.7:51000", "192.0.2.7"},
+		{"[2001:db8:1:2:aaaa::1]:443", "2001:db8:1:2::/64"},
+		{"[2001:db8:1:2:bbbb::9]:443", "2001:db8:1:2::/64"},
+		{"[::ffff:192.0.2.7]:51000", "192.0.2.7"},
+		{"not-an-address", "not-an-address"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.remote, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, pathSignIn, nil)
+			r.RemoteAddr = tt.remote
+			if got := throttleKey(r); got != tt.want {
+				t.Errorf("throttleKey(%q) = %q, want %q", tt.remote, got, tt.want)
+			}
+		})
 	}
 }

@@ -29,6 +29,8 @@ type AccountDirectory interface {
 	Badges(ctx context.Context, accountID string) ([]string, error)
 	BadgeOwners(ctx context.Context) (map[string]string, error)
 	AccountByBadge(ctx context.Context, badgeID string) (auth.Account, error)
+	BadgeOwnerAt(ctx context.Context, badgeID string, t time.Time) (string, bool, error)
+	BadgeHistory(ctx context.Context) (auth.BadgeHistory, error)
 }
 
 var _ AccountDirectory = (*auth.Store)(nil)
@@ -73,12 +75,21 @@ const (
 )
 
 // recordingAccess decides how acc may read rec and returns the owner of
-// rec's badge, if any. A recording whose badge maps to no account is
-// readable by nobody in the signed-in view until an admin maps the badge.
+// rec: the account that had rec's badge when rec started, so moving a
+// badge to another account leaves earlier recordings where they were. A
+// recording that no account owns is readable by nobody in the signed-in
+// view: its badge was never mapped, or it was started while the badge
+// belonged to no account.
 // TODO: list on the admin pages the badge ids of recordings that no
 // account has, so IT sees which badges still need an account.
+// NOTE: the start is the consent time on the box's clock. A recording that
+// starts within the box's clock error of a badge move may go to the other account.
 func (h *handler) recordingAccess(ctx context.Context, acc auth.Account, rec store.Recording) (accessKind, auth.Account, error) {
-	owner, err := h.auth.dir.AccountByBadge(ctx, rec.BadgeID)
+	ownerID, ok, err := h.auth.dir.BadgeOwnerAt(ctx, rec.BadgeID, recordingStart(rec))
+	if err != nil || !ok {
+		return accessNone, auth.Account{}, err
+	}
+	owner, err := h.auth.dir.Account(ctx, ownerID)
 	if errors.Is(err, auth.ErrNotFound) {
 		return accessNone, auth.Account{}, nil
 	}
@@ -93,6 +104,19 @@ func (h *handler) recordingAccess(ctx context.Context, acc auth.Account, rec sto
 		return accessWithReason, owner, nil
 	}
 	return accessNone, owner, nil
+}
+
+// recordingOwners returns a function that names the owner of a recording
+// by the rules of recordingAccess. It reads the badge history once, so a
+// list of many recordings costs one query.
+func (h *handler) recordingOwners(ctx context.Context) (func(store.Recording) (string, bool), error) {
+	history, err := h.auth.dir.BadgeHistory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return func(rec store.Recording) (string, bool) {
+		return history.OwnerAt(rec.BadgeID, recordingStart(rec))
+	}, nil
 }
 
 // checkRecordingAccess reports whether the signed-in account may read
@@ -147,7 +171,7 @@ func (h *handler) visibleRecordings(ctx context.Context, recs []store.Recording)
 		return nil, nil
 	}
 
-	owners, err := h.auth.dir.BadgeOwners(ctx)
+	ownerOf, err := h.recordingOwners(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +190,7 @@ func (h *handler) visibleRecordings(ctx context.Context, recs []store.Recording)
 
 	var out []store.Recording
 	for _, rec := range recs {
-		if owner, ok := owners[rec.BadgeID]; ok && allowed[owner] {
+		if owner, ok := ownerOf(rec); ok && allowed[owner] {
 			out = append(out, rec)
 		}
 	}

@@ -5,7 +5,9 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -105,9 +107,14 @@ func newAccessEnv(t *testing.T) *accessEnv {
 // way ingest stores a box's consent event and first chunk.
 func (e *accessEnv) recordWithBadge(t *testing.T, rec, badge string) {
 	t.Helper()
+	e.recordWithBadgeAt(t, rec, badge, testNow.Add(-time.Hour))
+}
+
+// recordWithBadgeAt stores a one-second recording whose client consented at at.
+func (e *accessEnv) recordWithBadgeAt(t *testing.T, rec, badge string, at time.Time) {
+	t.Helper()
 	ctx := context.Background()
 	format := protocol.AudioFormat{Codec: protocol.CodecPCM, SampleRate: 16000, Channels: 1, Bits: 16}
-	at := testNow.Add(-time.Hour)
 	consent := protocol.Event{Seq: 0, Type: protocol.EventConsent, At: at, Start: &protocol.StartInfo{
 		Format: format, BadgeID: badge, Board: "sim", ConsentAsk: at.Add(-5 * time.Second),
 	}}
@@ -311,4 +318,191 @@ func TestReasonGrantIsPerSession(t *testing.T) {
 	second := e.signIn(t, e.people["maja"])
 	checkPage(t, second.get("/recordings/rec-bo"), http.StatusForbidden, "Ange skäl")
 	checkPage(t, first.get("/recordings/rec-bo"), http.StatusOK, "audio.wav")
+}
+
+// listedAmong returns those of ids that the list page links to.
+func listedAmong(t *testing.T, b *browser, ids ...string) []string {
+	t.Helper()
+	w := b.get("/")
+	if w.Code != http.StatusOK {
+		t.Fatalf("GET / = %d, want 200", w.Code)
+	}
+	var listed []string
+	for _, id := range ids {
+		if strings.Contains(w.Body.String(), `href="/recordings/`+id+`"`) {
+			listed = append(listed, id)
+		}
+	}
+	return listed
+}
+
+// TestMovedBadgeKeepsOldRecordings: when an admin moves a badge to another
+// account, the recordings started before the move stay with the account
+// that had the badge, and the ones started after it go to the new account.
+func TestMovedBadgeKeepsOldRecordings(t *testing.T) {
+	e := newAccessEnv(t)
+	ctx := context.Background()
+	anna, cilla := e.people["anna"], e.people["cilla"]
+
+	// anna-1 moves from anna (Team Nord) to cilla (Team Syd).
+	if err := e.store.SetBadges(ctx, anna.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.SetBadges(ctx, cilla.ID, []string{"cilla-1", "anna-1"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Minute)
+	e.recordWithBadgeAt(t, "rec-after-move", "anna-1", e.clock.Now())
+	e.clock.Advance(30 * time.Second)
+	ids := []string{"rec-anna", "rec-after-move", "rec-cilla"}
+
+	annaBrowser := e.signIn(t, anna)
+	if diff := cmp.Diff([]string{"rec-anna"}, listedAmong(t, annaBrowser, ids...)); diff != "" {
+		t.Errorf("anna's list after the move (-want +got):\n%s", diff)
+	}
+	checkPage(t, annaBrowser.get("/recordings/rec-anna"), http.StatusOK, "audio.wav")
+	checkPage(t, annaBrowser.get("/recordings/rec-after-move"), http.StatusNotFound, "Sidan finns inte")
+
+	cillaBrowser := e.signIn(t, cilla)
+	if diff := cmp.Diff([]string{"rec-after-move", "rec-cilla"}, listedAmong(t, cillaBrowser, ids...)); diff != "" {
+		t.Errorf("cilla's list after the move (-want +got):\n%s", diff)
+	}
+	e.access.take()
+	checkPage(t, cillaBrowser.get("/recordings/rec-anna"), http.StatusNotFound, "Sidan finns inte")
+	checkPage(t, cillaBrowser.get("/recordings/rec-anna/audio.wav"), http.StatusNotFound, "Sidan finns inte")
+	checkPage(t, cillaBrowser.get("/recordings/rec-after-move"), http.StatusOK, "audio.wav")
+	want := []accessCall{{Actor: cilla.ID, Action: "read", Recording: "rec-after-move"}}
+	if diff := cmp.Diff(want, e.access.take()); diff != "" {
+		t.Errorf("access log calls of cilla (-want +got):\n%s", diff)
+	}
+
+	// Search covers only what a person owns, by the same rule.
+	h := e.h.(*handler)
+	for _, tt := range []struct {
+		person string
+		want   []string
+	}{
+		{"anna", []string{"rec-anna"}},
+		{"cilla", []string{"rec-after-move", "rec-cilla"}},
+	} {
+		sctx := withSession(ctx, h, auth.Session{Account: e.people[tt.person].Account, Stage: auth.StageSignedIn})
+		recs, err := h.searchableRecordings(sctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, rec := range recs {
+			got = append(got, rec.ID)
+		}
+		slices.Sort(got)
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("searchableRecordings(%s) (-want +got):\n%s", tt.person, diff)
+		}
+	}
+
+	// Anna's manager still reaches the old recording, and the reason page
+	// names anna; the new recording is outside her team.
+	maja := e.signIn(t, e.people["maja"])
+	if diff := cmp.Diff([]string{"rec-anna"}, listedAmong(t, maja, ids...)); diff != "" {
+		t.Errorf("maja's list after the move (-want +got):\n%s", diff)
+	}
+	w := maja.get("/recordings/rec-anna")
+	checkPage(t, w, http.StatusForbidden, "Test anna")
+	if strings.Contains(w.Body.String(), "Test cilla") {
+		t.Errorf("reason page for rec-anna names cilla, who got the badge later")
+	}
+	checkPage(t, maja.get("/recordings/rec-after-move"), http.StatusNotFound, "Sidan finns inte")
+}
+
+// TestRecordingInBadgeGapHasNoOwner: a recording started while its badge
+// belonged to nobody is readable by no caseworker, including the one who
+// got the badge afterwards.
+func TestRecordingInBadgeGapHasNoOwner(t *testing.T) {
+	e := newAccessEnv(t)
+	ctx := context.Background()
+	anna, bo := e.people["anna"], e.people["bo"]
+
+	if err := e.store.SetBadges(ctx, anna.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Minute)
+	e.recordWithBadgeAt(t, "rec-gap", "anna-1", e.clock.Now())
+	e.clock.Advance(time.Minute)
+	if err := e.store.SetBadges(ctx, bo.ID, []string{"bo-1", "anna-1"}); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, name := range []string{"anna", "bo", "maja"} {
+		b := e.signIn(t, e.people[name])
+		if got := listedAmong(t, b, "rec-gap"); len(got) != 0 {
+			t.Errorf("%s's list contains %v, want no rec-gap", name, got)
+		}
+		checkPage(t, b.get("/recordings/rec-gap"), http.StatusNotFound, "Sidan finns inte")
+		e.clock.Advance(30 * time.Second)
+	}
+}
+
+// stopAtFlush ends the request when the handler first flushes, so an
+// event stream returns after its first write.
+type stopAtFlush struct {
+	*httptest.ResponseRecorder
+	cancel context.CancelFunc
+}
+
+func (c stopAtFlush) Flush() {
+	c.ResponseRecorder.Flush()
+	c.cancel()
+}
+
+// streamSession requests the live event stream of rec with b's session, as
+// the recording page's script does, and returns the response once the
+// stream has started or the request was rejected.
+func streamSession(t *testing.T, b *browser, rec string) *httptest.ResponseRecorder {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := httptest.NewRequestWithContext(ctx, http.MethodGet, "/recordings/"+rec+"/handelser", nil)
+	r.RemoteAddr = "127.0.0.1:53000"
+	r.Host = "127.0.0.1:8080"
+	r.Header.Set("Accept", "text/event-stream")
+	r.Header.Set("Sec-Fetch-Dest", "empty")
+	r.AddCookie(&http.Cookie{Name: SessionCookie, Value: b.cookie})
+	w := stopAtFlush{ResponseRecorder: httptest.NewRecorder(), cancel: cancel}
+	b.h.ServeHTTP(w, r)
+	return w.ResponseRecorder
+}
+
+// TestEventStreamDoesNotExtendSession: a recording page left open, whose
+// only requests are the live stream's reconnects and the script's
+// background refreshes, signs out at the idle timeout. A page view resets it.
+func TestEventStreamDoesNotExtendSession(t *testing.T) {
+	e := newAccessEnv(t)
+	b := e.signIn(t, e.people["anna"])
+	checkPage(t, b.get("/recordings/rec-anna"), http.StatusOK, "audio.wav")
+
+	for elapsed := 4 * time.Minute; elapsed < 15*time.Minute; elapsed += 4 * time.Minute {
+		e.clock.Advance(4 * time.Minute)
+		w := streamSession(t, b, "rec-anna")
+		if w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream") {
+			t.Fatalf("event stream %v after the page view = %d %q, want 200 text/event-stream", elapsed, w.Code, w.Header().Get("Content-Type"))
+		}
+		refresh := b.send(http.MethodGet, "/recordings/rec-anna", nil, http.Header{"Sec-Fetch-Dest": {"empty"}, "Sec-Fetch-Mode": {"cors"}})
+		if refresh.Code != http.StatusOK {
+			t.Fatalf("background refresh %v after the page view = %d, want 200", elapsed, refresh.Code)
+		}
+	}
+	e.clock.Advance(3 * time.Minute) // 15 minutes after the page view
+	w := streamSession(t, b, "rec-anna")
+	checkPage(t, w, http.StatusUnauthorized, "Du har loggats ut")
+
+	// A page view is activity: the stream works 10 minutes after it,
+	// which is 20 minutes after sign-in.
+	e.clock.Advance(time.Minute)
+	b = e.signIn(t, e.people["anna"])
+	e.clock.Advance(10 * time.Minute)
+	checkPage(t, b.send(http.MethodGet, "/recordings/rec-anna", nil, http.Header{"Sec-Fetch-Dest": {"document"}}), http.StatusOK, "audio.wav")
+	e.clock.Advance(10 * time.Minute)
+	if w := streamSession(t, b, "rec-anna"); w.Code != http.StatusOK {
+		t.Errorf("event stream 10 minutes after a page view = %d, want 200; body:\n%s", w.Code, w.Body)
+	}
 }

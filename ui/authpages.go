@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ordagrann/ordagrann/central/auth"
 )
@@ -94,6 +95,11 @@ var (
 		Message:  "Ditt konto har inte behörighet till den här sidan. Kontakta din chef eller IT om du behöver den.",
 		LinkText: "Till startsidan", LinkURL: "/",
 	}
+	msgThrottled = authMessage{
+		Title:    "För många försök",
+		Message:  "Det har kommit för många misslyckade inloggningsförsök från den här enheten, så inloggning härifrån är stoppad en stund. Vänta en kvart och försök igen. Kontakta IT om du har glömt lösenordet.",
+		LinkText: "Till inloggningen", LinkURL: pathSignIn,
+	}
 	msgPendingExpired = authMessage{
 		Title:    "Inloggningen tog för lång tid",
 		Message:  "Koden skrevs inte in i tid, så inloggningen avbröts. Börja om med användarnamn och lösenord.",
@@ -140,6 +146,12 @@ func (h *handler) serveSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	addr := throttleKey(r)
+	if until, blocked := h.auth.throttle.blocked(addr, h.now()); blocked {
+		h.renderThrottled(w, r, until)
+		return
+	}
+
 	// A new sign-in ends whatever session the browser had.
 	if old := sessionToken(r); old != "" {
 		if err := h.auth.auth.SignOut(r.Context(), old); err != nil {
@@ -149,6 +161,11 @@ func (h *handler) serveSignIn(w http.ResponseWriter, r *http.Request) {
 
 	userName := r.PostForm.Get("username")
 	token, sess, err := h.auth.auth.SignIn(r.Context(), userName, r.PostForm.Get("password"))
+	if errors.Is(err, auth.ErrInvalidCredentials) || errors.Is(err, auth.ErrLocked) {
+		if h.auth.throttle.fail(addr, h.now()) {
+			h.log.Warn("sign-in throttled", "remote_addr", clientIP(r), "failures", throttleFailures, "blocked_for", throttleBlock.String())
+		}
+	}
 	if err != nil {
 		h.respondSignInError(w, r, userName, err)
 		return
@@ -160,6 +177,14 @@ func (h *handler) serveSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, pathCode, http.StatusSeeOther)
+}
+
+// renderThrottled renders the page for a client address that sent too
+// many failed sign-ins, with Retry-After in seconds until the block ends.
+func (h *handler) renderThrottled(w http.ResponseWriter, r *http.Request, until time.Time) {
+	seconds := int(until.Sub(h.now()).Seconds()) + 1
+	w.Header().Set("Retry-After", strconv.Itoa(seconds))
+	h.renderAuthMessage(w, r, http.StatusTooManyRequests, msgThrottled)
 }
 
 // respondSignInError renders the sign-in form again with the reason. The

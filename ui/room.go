@@ -71,6 +71,22 @@ type roomAuthenticator struct {
 // Session returns the session with token, ending it first when it is a
 // room session that has outlived its meeting.
 func (a *roomAuthenticator) Session(ctx context.Context, token string) (auth.Session, error) {
+	return a.lookup(ctx, token, true)
+}
+
+// Peek checks a session like Session without counting the request as
+// activity, neither for the room's idle timeout nor for the account store's.
+func (a *roomAuthenticator) Peek(ctx context.Context, token string) (auth.Session, error) {
+	return a.lookup(ctx, token, false)
+}
+
+// lookup applies the room's rules to a session and, when touch is set,
+// records the request as activity.
+func (a *roomAuthenticator) lookup(ctx context.Context, token string, touch bool) (auth.Session, error) {
+	inner := a.Authenticator.Peek
+	if touch {
+		inner = a.Authenticator.Session
+	}
 	rs := a.rooms
 	key := sessionKeyOf(token)
 	rs.mu.Lock()
@@ -81,7 +97,7 @@ func (a *roomAuthenticator) Session(ctx context.Context, token string) (auth.Ses
 	}
 	rs.mu.Unlock()
 	if !ok {
-		return a.Authenticator.Session(ctx, token)
+		return inner(ctx, token)
 	}
 
 	now := rs.h.now()
@@ -99,7 +115,7 @@ func (a *roomAuthenticator) Session(ctx context.Context, token string) (auth.Ses
 		return auth.Session{}, fmt.Errorf("room session: %s: %w", reason, auth.ErrSessionExpired)
 	}
 
-	sess, err := a.Authenticator.Session(ctx, token)
+	sess, err := inner(ctx, token)
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	if errors.Is(err, auth.ErrNoSession) || errors.Is(err, auth.ErrSessionExpired) || errors.Is(err, auth.ErrDisabled) {
@@ -110,7 +126,7 @@ func (a *roomAuthenticator) Session(ctx context.Context, token string) (auth.Ses
 	if err != nil {
 		return sess, err
 	}
-	if e, ok := rs.sessions[key]; ok {
+	if e, ok := rs.sessions[key]; ok && touch {
 		e.lastSeen = now
 	}
 	return sess, nil

@@ -143,13 +143,13 @@ func (h *handler) searchableRecordings(ctx context.Context) ([]store.Recording, 
 	if !ok {
 		return nil, nil
 	}
-	owners, err := h.auth.dir.BadgeOwners(ctx)
+	ownerOf, err := h.recordingOwners(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var own []store.Recording
 	for _, rec := range recs {
-		if owners[rec.BadgeID] == acc.ID {
+		if owner, ok := ownerOf(rec); ok && owner == acc.ID {
 			own = append(own, rec)
 		}
 	}

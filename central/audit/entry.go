@@ -68,9 +68,12 @@ const (
 	RoleClient     Role = "client" // a client acting on the box, such as withdrawing consent
 	RoleBox        Role = "box"
 	RoleSystem     Role = "system" // the service itself, such as the scheduled wipe
+	// RoleUnknown is an actor that could not be identified, such as a
+	// failed sign-in with a user name that no account has.
+	RoleUnknown Role = "unknown"
 )
 
-var roles = []Role{RoleCaseworker, RoleManager, RoleAuditor, RoleIT, RoleClient, RoleBox, RoleSystem}
+var roles = []Role{RoleCaseworker, RoleManager, RoleAuditor, RoleIT, RoleClient, RoleBox, RoleSystem, RoleUnknown}
 
 // Entry is one access-log entry. It identifies who did what to which
 // recording from which device, and never holds content: Detail values are

@@ -120,9 +120,10 @@ func (l *Log) WeeklyReport(ctx context.Context, day time.Time, opts *ReportOptio
 	return r, nil
 }
 
-// isPerson reports whether the role is a person's, not the service's or a box's.
+// isPerson reports whether the role is a known person's, not the
+// service's, a box's or an unidentified actor's.
 func isPerson(r Role) bool {
-	return r != RoleSystem && r != RoleBox && r != RoleClient
+	return r != RoleSystem && r != RoleBox && r != RoleClient && r != RoleUnknown
 }
 
 func (f *Finding) add(e Entry) {

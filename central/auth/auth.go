@@ -266,7 +266,7 @@ func (s *Store) Close() error {
 
 // Times are Unix nanoseconds; 0 means never. Each entry of migrations
 // takes the schema from the version of its index to the next one.
-var migrations = []string{schemaV1, schemaV2}
+var migrations = []string{schemaV1, schemaV2, schemaV3}
 
 // schemaVersion is the version migrate brings a database to.
 var schemaVersion = len(migrations)
@@ -316,6 +316,25 @@ CREATE TABLE badges (
 	account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE
 );
 CREATE INDEX badges_account ON badges(account_id);
+`
+
+// schemaV3 keeps every assignment of a badge id to an account, so that a
+// recording stays with the account that had its badge when it started. An
+// interval runs from from_at (inclusive) to to_at (exclusive), and a to_at
+// of 0 means the badge is still assigned. The assignments that exist when a
+// database is migrated start at 0, the zero time, because their real start
+// is unknown: recordings made before the migration keep going to the
+// account that has the badge at the migration.
+const schemaV3 = `
+CREATE TABLE badge_history (
+	badge_id   TEXT NOT NULL,
+	account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+	from_at    INTEGER NOT NULL,
+	to_at      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX badge_history_badge ON badge_history(badge_id, from_at);
+CREATE INDEX badge_history_account ON badge_history(account_id);
+INSERT INTO badge_history (badge_id, account_id, from_at, to_at) SELECT badge_id, account_id, 0, 0 FROM badges;
 `
 
 // migrate creates the schema in an empty database, brings an older one up

@@ -52,6 +52,8 @@ func normalizeBadges(badges []string) ([]string, error) {
 // ids (1 to 64 of a-z, 0-9 and '-'). It returns an error wrapping
 // ErrInvalid for an invalid id, ErrNotFound for an unknown account and
 // ErrBadgeTaken when another account has one of the ids, and then changes nothing.
+// The change is added to the badge history in the same transaction, so
+// BadgeOwnerAt keeps earlier recordings with the account that had the badge.
 func (s *Store) SetBadges(ctx context.Context, accountID string, badges []string) error {
 	badges, err := normalizeBadges(badges)
 	if err != nil {
@@ -79,6 +81,9 @@ func (s *Store) SetBadges(ctx context.Context, accountID string, badges []string
 			}
 		}
 
+		if err := recordBadgeChanges(ctx, tx, accountID, badges, s.now()); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM badges WHERE account_id = ?", accountID); err != nil {
 			return err
 		}

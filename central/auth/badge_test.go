@@ -136,7 +136,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 		t.Errorf("AccountByBadge after migration = %q, %v, want anna", acc.UserName, err)
 	}
 	var version int
-	if err := s.db.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != 2 {
-		t.Errorf("user_version after migration = %d, %v, want 2", version, err)
+	if err := s.db.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != schemaVersion {
+		t.Errorf("user_version after migration = %d, %v, want %d", version, err, schemaVersion)
 	}
 }

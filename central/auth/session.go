@@ -193,6 +193,18 @@ func (s *Store) Session(ctx context.Context, token string) (Session, error) {
 	return s.sessionOf(token, r), nil
 }
 
+// Peek returns the session with token like Session, with the same errors,
+// but does not record the request for the idle timeout. Requests that a
+// page makes on its own, such as an event stream reconnecting, use it so
+// that an unattended screen still signs out.
+func (s *Store) Peek(ctx context.Context, token string) (Session, error) {
+	r, err := s.loadSession(ctx, token)
+	if err != nil {
+		return Session{}, err
+	}
+	return s.sessionOf(token, r), nil
+}
+
 // sessionOf returns the exported form of a session row.
 func (s *Store) sessionOf(token string, r sessionRow) Session {
 	return Session{

@@ -119,8 +119,9 @@ func (s *Store) lockedUntil(ctx context.Context, name string) (time.Time, bool, 
 // failureRetention is how long a failure counter without a lock is kept.
 const failureRetention = 24 * time.Hour
 
-// TODO: count failures per client address too. Counting per user name
-// alone lets one address try a common password against many names.
+// The web UI also counts failed sign-ins per client address, which this
+// package does not see, so one address cannot try a common password
+// against many names at full speed.
 //
 // fail counts a failed attempt on a user name and returns cause, or a
 // *LockedError when this failure locked the name. The first lock comes at

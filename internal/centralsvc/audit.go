@@ -79,9 +79,15 @@ func adminDetail(d ui.AccessDetail) map[string]string {
 	return detail
 }
 
+// unknownActor is the access-log actor of a failed sign-in with a user
+// name that no account has. All such failures share it, so repeated
+// guessing shows in the weekly report without storing the names tried.
+const unknownActor = "unknown"
+
 // logAuthEvent records sign-ins, failed sign-ins and sign-outs. A failed
-// sign-in for a user name no account has is recorded with actor "unknown",
-// so repeated guessing shows in the weekly report without storing the name.
+// sign-in for a user name no account has is recorded with actor
+// unknownActor and role audit.RoleUnknown, and so is an event whose
+// account can no longer be read.
 func (s *Service) logAuthEvent(ctx context.Context, e auth.Event) {
 	action := map[auth.EventKind]audit.Action{
 		auth.EventSignedIn:     audit.ActionLogin,
@@ -92,9 +98,9 @@ func (s *Service) logAuthEvent(ctx context.Context, e auth.Event) {
 	if action == "" {
 		return
 	}
-	entry := audit.Entry{Time: e.At, Actor: e.AccountID, Action: action, Device: "web"}
+	entry := audit.Entry{Time: e.At, Actor: e.AccountID, Role: audit.RoleUnknown, Action: action, Device: "web"}
 	if entry.Actor == "" {
-		entry.Actor = "unknown"
+		entry.Actor = unknownActor
 	}
 	if e.Factor != "" {
 		entry.Detail = map[string]string{"factor": e.Factor}
@@ -103,8 +109,11 @@ func (s *Service) logAuthEvent(ctx context.Context, e auth.Event) {
 		entry.Detail = map[string]string{"factor": e.Factor, "locked": "true"}
 	}
 	if e.AccountID != "" {
-		if acc, err := s.accounts.Account(ctx, e.AccountID); err == nil {
+		acc, err := s.accounts.Account(ctx, e.AccountID)
+		if err == nil {
 			entry.Role = auditRole(acc.Role)
+		} else {
+			s.log.Warn("read account of a sign-in event failed", "event", string(e.Kind), "account_id", e.AccountID, "error", err)
 		}
 	}
 	if _, err := s.audit.Append(ctx, entry); err != nil {
