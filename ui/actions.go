@@ -26,9 +26,9 @@ type documentedSource interface {
 	DocumentedMarks(ctx context.Context) (map[string]store.DocumentedMark, error)
 }
 
-// actionPageNames are the pages of search, copy, delete and segment edits, each parsed
-// with the shared layout.
-var actionPageNames = []string{"search.html", "copy.html", "delete.html", "edit.html"}
+// actionPageNames are the pages of search, copy, delete, segment edits and
+// rejected speaker names, each parsed with the shared layout.
+var actionPageNames = []string{"search.html", "copy.html", "delete.html", "edit.html", "rename.html"}
 
 // registerActions parses the pages of search, copy, delete and the
 // documented mark, and registers their routes. The POST routes write

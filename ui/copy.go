@@ -2,11 +2,13 @@ package ui
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/ordagrann/ordagrann/central/pseudo"
+	"github.com/ordagrann/ordagrann/central/store"
 )
 
 // copyDetector finds names and personal identity numbers for the
@@ -23,8 +25,12 @@ type copyPage struct {
 	Rec         recordingRow
 	Rows        []copyRow
 	Error       string
+	Summary     *store.ThreadMessage // the summary the recording page shows; nil when there is none
+	// SummaryStale is set when the transcript changed after Summary was made.
+	SummaryStale bool
 
 	Note         string // the journal note; empty on the choice of rows
+	NoteSummary  bool   // the note is of the summary, not of transcript rows
 	NoteRows     int
 	NoteHeight   int // lines of the note's text area: the note's, up to 16
 	Pseudonymize bool
@@ -32,10 +38,11 @@ type copyPage struct {
 
 // copyRow is a transcript row offered for the journal note.
 type copyRow struct {
-	Number  int // from 1
-	Clock   string
-	Speaker string
-	Text    string
+	Number    int // from 1
+	Clock     string
+	Speaker   string
+	Text      string
+	SegmentID int64
 }
 
 // serveCopyForm shows the recording's rows to choose from for the
@@ -62,6 +69,11 @@ func (h *handler) serveCopy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	page.Pseudonymize = r.PostForm.Get("pseudonymisera") == "ja"
+	if r.PostForm.Get("urval") == copySummaryChoice {
+		h.serveSummaryCopy(w, r, page)
+		return
+	}
 	rows, errText := chosenRows(page.Rows, r.PostForm.Get("urval"), r.PostForm["rad"])
 	if errText != "" {
 		page.Error = errText
@@ -71,7 +83,6 @@ func (h *handler) serveCopy(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusBadRequest, "copy.html", page)
 		return
 	}
-	page.Pseudonymize = r.PostForm.Get("pseudonymisera") == "ja"
 	var mapping *pseudo.Mapping
 	var err error
 	if page.Pseudonymize {
@@ -126,7 +137,16 @@ func (h *handler) copyPage(w http.ResponseWriter, r *http.Request) (copyPage, bo
 	}
 	rows, _, _ := h.shownRows(ctx, rec.ID, segs)
 	for i, sr := range rows {
-		page.Rows = append(page.Rows, copyRow{Number: i + 1, Clock: sr.Clock, Speaker: sr.Speaker, Text: strings.TrimSpace(rowText(sr))})
+		page.Rows = append(page.Rows, copyRow{Number: i + 1, Clock: sr.Clock, Speaker: sr.Speaker, Text: strings.TrimSpace(rowText(sr)), SegmentID: sr.SegmentID})
+	}
+	msgs, summary, ok := h.shownSummary(ctx, rec.ID)
+	if !ok {
+		h.renderError(w, r, http.StatusInternalServerError)
+		return copyPage{}, false
+	}
+	page.Summary = summary
+	if summary != nil {
+		page.SummaryStale = h.summaryStale(ctx, rec.ID, msgs, rows)
 	}
 	return page, true
 }
@@ -170,10 +190,34 @@ func learnCopyRows(rows []copyRow) func(*pseudo.Mapping) {
 			return // journalNote reports the error
 		}
 		for _, row := range rows {
-			d.Learn(row.Speaker, m)
+			learnSpeaker(d, row.Speaker, m)
 			d.Learn(row.Text, m)
 		}
 	}
+}
+
+// roleLabel matches the speaker labels that name a role, not a person:
+// the diarization's "Talare 2" and the roles that the rename form suggests.
+var roleLabel = regexp.MustCompile(`(?i)^(talare|okänd talare|handläggare|socialsekreterare|klient|tolk|god man|förvaltare|kontaktperson|anhörig|förälder|vårdnadshavare|mamma|pappa|barn)( \d+)?$`)
+
+// learnSpeaker adds speaker to m as a person unless it is a role label.
+// A caseworker may name a speaker by a name that the detector's lists
+// lack, and a speaker name is always a name.
+func learnSpeaker(d *pseudo.Detector, speaker string, m *pseudo.Mapping) {
+	if speaker == "" || roleLabel.MatchString(speaker) {
+		d.Learn(speaker, m)
+		return
+	}
+	m.AddPerson(speaker)
+}
+
+// pseudonymizeSpeaker returns the placeholder of a speaker named by a
+// person's name, or a role label with any name in it replaced.
+func pseudonymizeSpeaker(d *pseudo.Detector, speaker string, m *pseudo.Mapping) string {
+	if speaker == "" || roleLabel.MatchString(speaker) {
+		return d.Pseudonymize(speaker, m)
+	}
+	return m.AddPerson(speaker)
 }
 
 // journalNote formats rows as a plain-text journal note: a heading with
@@ -190,6 +234,7 @@ func journalNote(rec recordingRow, rows []copyRow, m *pseudo.Mapping) (string, e
 			return "", err
 		}
 		for _, row := range rows {
+			learnSpeaker(d, row.Speaker, m)
 			d.Learn(row.Text, m)
 		}
 	}
@@ -208,9 +253,12 @@ func journalNote(rec recordingRow, rows []copyRow, m *pseudo.Mapping) (string, e
 		}
 		if pseudonymize {
 			// A caseworker may have named a speaker by the person's name.
-			text, speaker = d.Pseudonymize(text, m), d.Pseudonymize(speaker, m)
+			text, speaker = d.Pseudonymize(text, m), pseudonymizeSpeaker(d, speaker, m)
 		}
-		b.WriteString(row.Clock + " " + speaker + ": " + text + "\n")
+		// A bidi override left open would reorder the rest of the line
+		// where the note is pasted.
+		b.WriteString(closeBidi(row.Clock + " " + speaker + ": " + text))
+		b.WriteString("\n")
 	}
 	return b.String(), nil
 }

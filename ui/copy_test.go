@@ -9,8 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ordagrann/ordagrann/central/diarize"
+	"github.com/ordagrann/ordagrann/central/speakers"
 )
 
 var noteArea = regexp.MustCompile(`(?s)<textarea id="journaltext"[^>]*>(.*?)</textarea>`)
@@ -170,5 +174,56 @@ func TestManagerCopyCarriesReason(t *testing.T) {
 	calls := e.actions.take()
 	if len(calls) != 1 || calls[0].Action != "copy" || calls[0].Reason != "Anna är sjuk i dag." {
 		t.Errorf("access log calls = %+v, want one copy with the reason", calls)
+	}
+}
+
+// nameSpeakers gives rec one speaker per segment pair and the names given.
+func nameSpeakers(t *testing.T, e *actionsEnv, rec string, names map[int]string) {
+	t.Helper()
+	res := diarize.Result{
+		Turns: []diarize.Turn{
+			{Start: 0, End: 3 * time.Second, Speaker: 0},
+			{Start: 3 * time.Second, End: 6 * time.Second, Speaker: 1},
+			{Start: 6 * time.Second, End: 9 * time.Second, Speaker: 2},
+		},
+		Speakers: []diarize.Speaker{{Label: "Talare 1"}, {Label: "Talare 2"}, {Label: "Talare 3"}},
+		Method:   diarize.MethodVoice, Final: true,
+	}
+	b, err := speakers.Encode(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := e.ts.PutDiarization(ctx, rec, true, b); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range names {
+		if err := e.ts.SetSpeakerName(ctx, rec, i, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestCopyPseudonymizesSpeakerNames(t *testing.T) {
+	for _, name := range []string{"Kalle Karlsson", "Omid Rahimi", "Familjen Ekbacka"} {
+		t.Run(name, func(t *testing.T) {
+			e := newActionsEnv(t)
+			nameSpeakers(t, e, "rec-anna", map[int]string{0: name, 1: "Handläggare"})
+			b := e.signIn(t, e.people["anna"])
+			token := csrf(t, b.get("/recordings/rec-anna/kopiera"))
+
+			w := b.post("/recordings/rec-anna/kopiera", url.Values{CSRFField: {token}, "urval": {"alla"}, "pseudonymisera": {"ja"}})
+			note := journalText(t, w.Body)
+			for _, part := range strings.Fields(name) {
+				if strings.Contains(note, part) {
+					t.Errorf("pseudonymized note contains %q of speaker name %q:\n%s", part, name, note)
+				}
+			}
+			for _, want := range []string{"00:00 [Person ", "00:03 Handläggare: ", "00:06 Talare 3: "} {
+				if !strings.Contains(note, want) {
+					t.Errorf("pseudonymized note lacks %q:\n%s", want, note)
+				}
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ordagrann/ordagrann/central/auth"
 	"github.com/ordagrann/ordagrann/central/diarize"
@@ -71,6 +72,8 @@ func (h *handler) registerSpeakerRoutes(a Authenticator) {
 }
 
 // serveRenameSpeaker names one speaker of a recording and returns to it.
+// A rejected name shows the rename page with the typed name and what to
+// change, with status 400.
 func (h *handler) serveRenameSpeaker(w http.ResponseWriter, r *http.Request) {
 	rec, ok := h.lookup(w, r)
 	if !ok {
@@ -86,16 +89,18 @@ func (h *handler) serveRenameSpeaker(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, http.StatusRequestEntityTooLarge)
 		return
 	}
+	name := r.PostFormValue("namn")
 	speaker, err := strconv.Atoi(r.PostFormValue("talare"))
 	if err != nil {
-		h.renderError(w, r, http.StatusBadRequest)
+		h.log.Warn("speaker name rejected", "recording_id", rec.ID, "error", "invalid speaker index")
+		h.renderRenamePage(w, r, rec.ID, -1, name, unknownSpeakerText)
 		return
 	}
 
-	if err := src.SetSpeakerName(r.Context(), rec.ID, speaker, r.PostFormValue("namn")); err != nil {
+	if err := src.SetSpeakerName(r.Context(), rec.ID, speaker, name); err != nil {
 		if errors.Is(err, store.ErrInvalid) {
 			h.log.Warn("speaker name rejected", "recording_id", rec.ID, "error", err)
-			h.renderError(w, r, http.StatusBadRequest)
+			h.renderRenamePage(w, r, rec.ID, speaker, name, renameProblem(name, err))
 			return
 		}
 		h.log.Error("store speaker name failed", "recording_id", rec.ID, "error", err)
@@ -108,6 +113,68 @@ func (h *handler) serveRenameSpeaker(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.Redirect(w, r, "/recordings/"+rec.ID+"#talare", http.StatusSeeOther)
+}
+
+// unknownSpeakerText is the rename page's message for a speaker index
+// that the recording does not have.
+const unknownSpeakerText = "Talaren finns inte i inspelningen, till exempel för att talarna har delats upp på nytt. Gå tillbaka till inspelningen och byt namn där."
+
+// renamePage is the data of the page that shows a rejected speaker name again.
+type renamePage struct {
+	Title       string
+	RecordingID string
+	CSRF        string
+	Error       string
+	Speaker     *speakerForm // nil when the index names no speaker of the recording
+	Name        string       // the name as typed
+	MaxLength   int
+}
+
+// renderRenamePage writes the rename form of speaker with the typed name
+// and errText, with status 400. The form shows the speaker's current
+// label, which may be a person's name, so it writes a "read" entry.
+func (h *handler) renderRenamePage(w http.ResponseWriter, r *http.Request, rec string, speaker int, name, errText string) {
+	page := renamePage{
+		Title:       "Namnet kunde inte sparas",
+		RecordingID: rec,
+		CSRF:        CSRFTokenFromContext(r.Context()),
+		Error:       errText,
+		Name:        name,
+		MaxLength:   store.MaxSpeakerNameLength,
+	}
+	segs, err := h.src.Segments(r.Context(), rec)
+	if err != nil {
+		h.log.Error("list segments failed", "recording_id", rec, "error", err)
+		h.renderError(w, r, http.StatusInternalServerError)
+		return
+	}
+	_, _, forms := h.transcriptRows(r.Context(), rec, segs)
+	for i := range forms {
+		if forms[i].Index == speaker {
+			page.Speaker = &forms[i]
+		}
+	}
+	if page.Speaker == nil {
+		page.Error = unknownSpeakerText
+	}
+	if !h.logAccess(w, r, rec) {
+		return
+	}
+	h.render(w, r, http.StatusBadRequest, "rename.html", page)
+}
+
+// renameProblem returns the Swedish message for a speaker name that the
+// store rejected: what is wrong and how to fix it.
+func renameProblem(name string, err error) string {
+	cleaned := strings.Join(strings.Fields(name), " ")
+	var invalid *store.InvalidTextError
+	switch {
+	case utf8.RuneCountInString(cleaned) > store.MaxSpeakerNameLength:
+		return fmt.Sprintf("Namnet har %d tecken, men får ha högst %d. Korta det och spara igen.", utf8.RuneCountInString(cleaned), store.MaxSpeakerNameLength)
+	case errors.As(err, &invalid):
+		return invalidCharacterText("Namnet", cleaned, invalid) + " Ta bort det och spara igen."
+	}
+	return unknownSpeakerText
 }
 
 // Rediarizer diarizes a recording again after a caseworker changed its

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -68,8 +69,12 @@ func TestRenameSpeakerRelabelsRows(t *testing.T) {
 	if w := anna.post("/recordings/rec-anna/talare", url.Values{CSRFField: {token}, "namn": {"X"}}); w.Code != http.StatusBadRequest {
 		t.Errorf("rename without a speaker index = %d, want 400", w.Code)
 	}
-	if calls := e.access.take(); len(calls) != 0 {
-		t.Errorf("rejected renames wrote access entries %+v", calls)
+	// A rejected name comes back on the rename page, which shows the
+	// speaker's label and so writes "read" entries, but none is an edit.
+	for _, c := range e.access.take() {
+		if c.Action != "read" {
+			t.Errorf("rejected rename wrote access entry %+v, want reads only", c)
+		}
 	}
 }
 
@@ -223,5 +228,61 @@ func TestOverlapNamesOtherSpeaker(t *testing.T) {
 		if got := overlapLabels(named, tt.others); got != tt.want {
 			t.Errorf("overlapLabels(%v) = %q, want %q", tt.others, got, tt.want)
 		}
+	}
+}
+
+func TestRenameRejectedKeepsName(t *testing.T) {
+	e := newAccessEnv(t)
+	e.ts.transcribe(t, "rec-anna", 0, 16000, []store.Segment{{Start: 100 * time.Millisecond, End: 900 * time.Millisecond, Text: " Hej."}})
+	res := diarize.Result{
+		Turns:    []diarize.Turn{{Start: 0, End: time.Second, Speaker: 0}},
+		Speakers: []diarize.Speaker{{Label: "Talare 1"}},
+		Method:   diarize.MethodVoice, Final: true,
+	}
+	b, err := speakers.Encode(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ts.PutDiarization(context.Background(), "rec-anna", true, b); err != nil {
+		t.Fatal(err)
+	}
+	anna := e.signIn(t, e.people["anna"])
+	token := csrf(t, anna.get("/recordings/rec-anna"))
+
+	for _, c := range []struct {
+		name  string
+		form  url.Values
+		wants []string
+	}{
+		{"control_character", url.Values{"talare": {"0"}, "namn": {"Anna\x07 Berg"}},
+			[]string{"Namnet innehåller ett osynligt styrtecken (U+0007) efter ”Anna”", `value="Anna` + "\x07" + ` Berg"`, "Talare 1", "Namnet du skrev finns kvar i rutan."}},
+		{"too_long", url.Values{"talare": {"0"}, "namn": {strings.Repeat("ö", store.MaxSpeakerNameLength+1)}},
+			[]string{"Namnet har 61 tecken, men får ha högst 60.", strings.Repeat("ö", store.MaxSpeakerNameLength+1)}},
+		{"speaker_out_of_range", url.Values{"talare": {"64"}, "namn": {"Klient"}}, []string{"Talaren finns inte i inspelningen"}},
+		{"speaker_not_a_number", url.Values{"talare": {"x"}, "namn": {"Klient"}}, []string{"Talaren finns inte i inspelningen"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.form.Set(CSRFField, token)
+			w := anna.post("/recordings/rec-anna/talare", c.form)
+			if w.Code != http.StatusBadRequest {
+				t.Errorf("rename = %d, want 400", w.Code)
+			}
+			body := html.UnescapeString(w.Body.String())
+			if strings.Contains(body, "Något gick fel") {
+				t.Errorf("rejected rename shows the generic error page")
+			}
+			for _, want := range c.wants {
+				if !strings.Contains(body, want) {
+					t.Errorf("rename page lacks %q:\n%s", want, body)
+				}
+			}
+		})
+	}
+	names, err := e.ts.SpeakerNames(context.Background(), "rec-anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 0 {
+		t.Errorf("rejected renames stored names %v", names)
 	}
 }

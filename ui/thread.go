@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/ordagrann/ordagrann/central/answer"
@@ -137,8 +136,11 @@ func (h *handler) recordingThread(r *http.Request, rec store.Recording, rows []s
 			v.Pending = "Sammanfattningen görs när det finns en utskrift."
 		case !rec.Complete:
 			v.Pending = "Inspelningen är inte komplett än, så sammanfattningen görs inte av sig själv. Du kan göra den av den utskrift som finns."
-		default:
+		case len(jobs) == 0 || !allDone(jobs):
 			v.Pending = "Utskriften är inte klar än, så sammanfattningen görs inte av sig själv. Du kan göra den av den utskrift som finns."
+		default:
+			// Writing the summary when the page was read failed, and the error is logged.
+			v.Pending = "Sammanfattningen kunde inte göras av sig själv. Försök igen med knappen. Om det inte går, kontakta IT och uppge inspelningens id."
 		}
 	}
 	return v
@@ -273,7 +275,9 @@ func embeddedSummary(segs []svtext.Segment) (store.ThreadMessage, error) {
 	m := store.ThreadMessage{Kind: store.ThreadSummary, Text: summaryText, Engine: embeddedEngine}
 	for _, sec := range sum.Sections {
 		for _, l := range sec.Lines {
-			line := store.ThreadLine{Heading: sec.Title, Speaker: l.Speaker, Text: strings.TrimSpace(l.Text), Segments: l.Segments}
+			// Transcript text may hold characters the store rejects, and a
+			// summary must not fail because of one.
+			line := store.ThreadLine{Heading: sec.Title, Speaker: storableLineText(l.Speaker), Text: storableLineText(l.Text), Segments: l.Segments}
 			if sec.Kind == summary.Participants {
 				// A participant line names its speaker in its text. Before
 				// diarization every row has the empty speaker, so its line
@@ -287,6 +291,12 @@ func embeddedSummary(segs []svtext.Segment) (store.ThreadMessage, error) {
 		}
 	}
 	return m, nil
+}
+
+// storableLineText returns text from the transcript as a thread line
+// stores it: trimmed, with the characters the store rejects as spaces.
+func storableLineText(text string) string {
+	return strings.TrimSpace(store.ReplaceInvalidText(text))
 }
 
 // svSegments converts the shown rows to the segments the summarizer and the
@@ -337,7 +347,7 @@ func (h *handler) fillThread(v *threadView, msgs []store.ThreadMessage, rows []s
 		return out
 	}
 	lineView := func(l store.ThreadLine) threadLineView {
-		return threadLineView{Speaker: l.Speaker, Text: l.Text, Unsupported: l.Unsupported, Reasons: l.Reasons, Cites: cites(l.Segments)}
+		return threadLineView{Speaker: l.Speaker, Text: closeBidi(l.Text), Unsupported: l.Unsupported, Reasons: l.Reasons, Cites: cites(l.Segments)}
 	}
 	messageView := func(m store.ThreadMessage) threadMessageView {
 		mv := threadMessageView{
@@ -661,10 +671,8 @@ func checkQuestion(q string) string {
 	if utf8.RuneCountInString(q) > MaxQuestionLength {
 		return "Frågan var längre än " + strconv.Itoa(MaxQuestionLength) + " tecken. Korta den och försök igen."
 	}
-	for _, c := range q {
-		if !unicode.IsPrint(c) {
-			return "Frågan innehöll tecken som inte kan sparas. Skriv om den och försök igen."
-		}
+	if store.CheckText(q) != nil {
+		return "Frågan innehöll tecken som inte kan sparas. Skriv om den och försök igen."
 	}
 	return ""
 }

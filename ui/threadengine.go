@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/ordagrann/ordagrann/central/answer"
@@ -309,7 +308,7 @@ func learnTranscript(segs []svtext.Segment, extra ...string) func(*pseudo.Mappin
 			return // the assistant's own detector learns the details then
 		}
 		for _, s := range segs {
-			d.Learn(s.Speaker, m)
+			learnSpeaker(d, s.Speaker, m)
 			d.Learn(s.Text, m)
 		}
 		for _, text := range extra {
@@ -478,16 +477,11 @@ func engineLines(reply chat.Reply, segs []svtext.Segment) []store.ThreadLine {
 	return out
 }
 
-// storableText makes an engine's text fit a thread line: control
-// characters become spaces and a text longer than the store accepts is
-// cut, with "…" at the cut.
+// storableText makes an engine's text fit a thread line: the characters
+// that store.CheckText rejects become spaces and a text longer than the
+// store accepts is cut, with "…" at the cut.
 func storableText(text string) string {
-	text = strings.Map(func(r rune) rune {
-		if !unicode.IsPrint(r) {
-			return ' '
-		}
-		return r
-	}, text)
+	text = store.ReplaceInvalidText(text)
 	text = strings.Join(strings.Fields(text), " ")
 	if utf8.RuneCountInString(text) <= store.MaxThreadTextLength {
 		return text
@@ -594,7 +588,7 @@ func (h *handler) writeEngineAnswer(ctx context.Context, src threadSource, rec s
 func embeddedAnswer(ans answer.Answer, question int64) store.ThreadMessage {
 	m := store.ThreadMessage{Kind: store.ThreadAnswer, Text: ans.Text, Engine: embeddedEngine, ReplyTo: question}
 	for _, p := range ans.Passages {
-		m.Lines = append(m.Lines, store.ThreadLine{Speaker: p.Speaker, Text: p.Text, Segments: p.Segments()})
+		m.Lines = append(m.Lines, store.ThreadLine{Speaker: storableLineText(p.Speaker), Text: storableLineText(p.Text), Segments: p.Segments()})
 	}
 	return m
 }

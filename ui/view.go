@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/ordagrann/ordagrann/central/diarize"
@@ -107,9 +108,10 @@ type segmentRow struct {
 	Doubtful     bool   // the engine doubted the whole segment: check it against the audio
 	Changed      bool   // the final pass gave this row another speaker than the provisional one
 
-	Edited  bool          // a person changed the text; Parts hold the latest version
-	History []editVersion // earlier versions, oldest first, when Edited
-	Text    string        // the whole segment's current text, for the edit form
+	Edited      bool          // a person changed the text; Parts hold the latest version
+	EditedLabel string        // who changed the latest version and when, when Edited
+	History     []editVersion // earlier versions, oldest first, when Edited
+	Text        string        // the whole segment's current text, for the edit form
 	// FirstOfSegment is set on the first row of a segment, which carries
 	// the edit form; a segment that changes speaker spans several rows.
 	FirstOfSegment bool
@@ -267,9 +269,11 @@ func segmentRows(segs []store.Segment) []segmentRow {
 
 // textParts splits a segment's text into plain runs and words. Each word is
 // searched for in the text after the previous one, so the text keeps its own
-// spacing and punctuation whatever the engine put in the word list. A word
-// that is not found, or is not valid UTF-8 and so could split a character
-// of the text, is skipped.
+// spacing and punctuation whatever the engine put in the word list: the parts
+// joined give the segment's text. A word that is not found, or is not valid
+// UTF-8 and so could split a character of the text, is skipped. Bidi
+// embeddings and overrides left open in the text are closed by a last part,
+// so they cannot reorder what the page shows after the text.
 //
 // Words are marked uncertain only when the engine reported probabilities.
 // The OpenAI word list has none, which arrives as every word at zero.
@@ -285,30 +289,196 @@ func textParts(s store.Segment) []textPart {
 	var parts []textPart
 	text, cursor := s.Text, 0
 	for _, w := range s.Words {
-		word := strings.TrimSpace(w.Text)
-		if word == "" || !utf8.ValidString(word) {
+		if !utf8.ValidString(w.Text) {
 			continue
 		}
-		i := strings.Index(text[cursor:], word)
-		if i < 0 {
+		start, end, found := locateWord(text, cursor, w.Text)
+		if !found {
 			continue
 		}
 
-		if i > 0 {
-			parts = append(parts, textPart{Text: text[cursor : cursor+i]})
+		if start > cursor {
+			parts = append(parts, textPart{Text: text[cursor:start]})
 		}
 		parts = append(parts, textPart{
-			Text:      word,
+			Text:      text[start:end],
 			Word:      true,
 			Uncertain: hasProbability && !math.IsNaN(w.Probability) && w.Probability < uncertainBelow,
 			Seconds:   formatSeconds(w.Start),
 		})
-		cursor += i + len(word)
+		cursor = end
 	}
 	if cursor < len(text) {
 		parts = append(parts, textPart{Text: text[cursor:]})
 	}
-	return parts
+	return closeBidiParts(parts)
+}
+
+// locateWord returns the byte range of the first match of word in text at
+// or after from. White space in the text may come between the word's
+// characters, because whisper.cpp's word list joins a symbol to the word
+// before it: the text `"citat" &` has the word `"citat"&`.
+func locateWord(text string, from int, word string) (start, end int, found bool) {
+	want := []rune(strings.Join(strings.Fields(word), ""))
+	if len(want) == 0 {
+		return 0, 0, false
+	}
+
+	for start = from; start < len(text); {
+		i := strings.IndexRune(text[start:], want[0])
+		if i < 0 {
+			return 0, 0, false
+		}
+		start += i
+		if end, ok := matchSpaced(text, start, want); ok {
+			return start, end, true
+		}
+		_, size := utf8.DecodeRuneInString(text[start:])
+		start += size
+	}
+	return 0, 0, false
+}
+
+// matchSpaced reports whether want occurs in text from byte start on, with
+// white space allowed between its characters, and where the match ends.
+func matchSpaced(text string, start int, want []rune) (int, bool) {
+	j := start
+	for k := 0; k < len(want); {
+		if j >= len(text) {
+			return 0, false
+		}
+		r, size := utf8.DecodeRuneInString(text[j:])
+		switch {
+		case r == want[k]:
+			k++
+		case k == 0 || !unicode.IsSpace(r):
+			return 0, false
+		}
+		j += size
+	}
+	return j, true
+}
+
+// restoreRowTexts gives every row split from an engine segment its part of
+// the segment's own text. diarize.Assign joins a row's text from the
+// engine's words, and the word list can differ from the text: whisper.cpp
+// joins a symbol to the word before it, so "citat" & would show as
+// "citat"&. A row starts where its first word is found in the text. The
+// rows of a segment whose words are not all found keep the joined text.
+func restoreRowTexts(segs []store.Segment, rows []diarize.Row) {
+	byID := map[int64]store.Segment{}
+	for _, s := range segs {
+		byID[s.ID] = s
+	}
+	bySegment := map[int64][]int{} // row indexes, in the order Assign made them
+	for i, row := range rows {
+		bySegment[row.ID] = append(bySegment[row.ID], i)
+	}
+
+	for id, indexes := range bySegment {
+		seg, ok := byID[id]
+		if !ok || len(seg.Words) == 0 {
+			continue
+		}
+		starts, ok := rowStarts(seg, rows, indexes)
+		if !ok {
+			continue
+		}
+		for n, i := range indexes {
+			end := len(seg.Text)
+			if n+1 < len(starts) {
+				end = starts[n+1]
+			}
+			rows[i].Text = strings.TrimSpace(seg.Text[starts[n]:end])
+		}
+	}
+}
+
+// rowStarts returns the byte offset in seg.Text where each row begins: 0
+// for the first, and where its first word is for the others. It returns
+// false when a word of seg is not found or the rows do not cover its words.
+func rowStarts(seg store.Segment, rows []diarize.Row, indexes []int) ([]int, bool) {
+	var starts []int
+	cursor, word := 0, 0
+	for n, i := range indexes {
+		if len(rows[i].Words) == 0 {
+			return nil, false
+		}
+		for k := range rows[i].Words {
+			if word >= len(seg.Words) {
+				return nil, false
+			}
+			start, end, found := locateWord(seg.Text, cursor, seg.Words[word].Text)
+			if !found {
+				return nil, false
+			}
+			if k == 0 {
+				if n == 0 {
+					start = 0
+				}
+				starts = append(starts, start)
+			}
+			cursor = end
+			word++
+		}
+	}
+	return starts, word == len(seg.Words)
+}
+
+// Bidi controls that open a run, and the controls that close them.
+const (
+	popDirectionalFormatting = '\u202c'
+	popDirectionalIsolate    = '\u2069'
+)
+
+// closeBidiParts appends a part that closes the bidi embeddings, overrides
+// and isolates that parts leave open, as the Unicode Bidirectional
+// Algorithm pairs them. Stored text may contain them, and one left open
+// would reorder the rest of the line it is shown on.
+func closeBidiParts(parts []textPart) []textPart {
+	var open []rune // the closing control of each open run, innermost last
+	for _, p := range parts {
+		for _, r := range p.Text {
+			switch r {
+			case '\u202a', '\u202b', '\u202d', '\u202e':
+				open = append(open, popDirectionalFormatting)
+			case '\u2066', '\u2067', '\u2068':
+				open = append(open, popDirectionalIsolate)
+			case popDirectionalFormatting:
+				if n := len(open); n > 0 && open[n-1] == popDirectionalFormatting {
+					open = open[:n-1]
+				}
+			case popDirectionalIsolate:
+				// A closed isolate also closes the embeddings opened in it.
+				if i := lastIndex(open, popDirectionalIsolate); i >= 0 {
+					open = open[:i]
+				}
+			}
+		}
+	}
+	if len(open) == 0 {
+		return parts
+	}
+	slices.Reverse(open)
+	return append(parts, textPart{Text: string(open)})
+}
+
+// closeBidi returns text with the bidi runs it leaves open closed at its end.
+func closeBidi(text string) string {
+	var b strings.Builder
+	for _, p := range closeBidiParts([]textPart{{Text: text}}) {
+		b.WriteString(p.Text)
+	}
+	return b.String()
+}
+
+func lastIndex(s []rune, r rune) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == r {
+			return i
+		}
+	}
+	return -1
 }
 
 // formatSeconds formats d as seconds with two decimals, for the player's currentTime.
@@ -330,7 +500,7 @@ func transcriptNotice(rec store.Recording, jobs []store.Job, segments int, engin
 	case !engineConfigured && segments == 0:
 		return "" // the engine notice covers this case
 	case len(jobs) > 0 && done < len(jobs):
-		return "Utskriften tas fram medan ljudet kommer in. Nya delar visas när sidan laddas om."
+		return "Utskriften tas fram medan ljudet kommer in. Nya delar visas här efter hand, utan att du behöver ladda om sidan."
 	case segments == 0 && rec.Complete && len(jobs) == done:
 		return "Inget tal hittades i inspelningen."
 	case segments == 0:
@@ -445,6 +615,7 @@ func (h *handler) transcriptRows(ctx context.Context, rec string, segs []store.S
 	h.applySpeakerNames(ctx, rec, &res)
 	forms := speakerForms(res)
 	assigned := diarize.Assign(segs, res)
+	restoreRowTexts(segs, assigned)
 	slices.SortStableFunc(assigned, func(a, b diarize.Row) int { return cmp.Compare(a.Start, b.Start) })
 	var before map[string]string // provisional speaker label by row start
 	if d.Final && d.Provisional != nil {

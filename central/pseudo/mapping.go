@@ -73,6 +73,14 @@ func (m *Mapping) placeholder(k Kind, text string) string {
 	return e.Placeholder
 }
 
+// AddPerson adds name to m as a person's name and returns its placeholder,
+// as if a detector had found it. It is for a name that a person typed as a
+// name, such as a speaker's, which the detector's name lists may lack.
+// Later Pseudonymize calls hide each word of the name wherever it occurs.
+func (m *Mapping) AddPerson(name string) string {
+	return m.placeholder(Person, strings.Join(strings.Fields(name), " "))
+}
+
 // personPart returns the entry of a known person whose name contains every
 // word of text, or whose name text contains entirely, when exactly one
 // person matches.

@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/tink-crypto/tink-go/v2/tink"
 )
 
 func init() {
@@ -29,6 +31,10 @@ CREATE INDEX segment_edits_recording ON segment_edits (recording_id, segment_id,
 // MaxSegmentTextLength is the longest edited segment text, in characters.
 const MaxSegmentTextLength = 2000
 
+// ErrUnchanged is returned by EditSegment for a text that equals the
+// segment's current text. Nothing is stored then.
+var ErrUnchanged = errors.New("segment text unchanged")
+
 // Edit is one version of a segment's text written by a person. The
 // engine's original stays in the segment itself.
 type Edit struct {
@@ -40,19 +46,22 @@ type Edit struct {
 }
 
 // EditSegment stores a new version of a segment's text. Earlier versions
-// and the engine's original are kept, so the history can be shown.
+// and the engine's original are kept, so the history can be shown. The
+// text's line breaks become line feeds and its outer white space is
+// trimmed. Text that breaks the rule of CheckText returns an
+// *InvalidTextError, and text equal to the segment's current text
+// (its latest edit, or else the engine's text trimmed) returns an error
+// wrapping ErrUnchanged.
 func (s *Store) EditSegment(ctx context.Context, rec string, segment int64, text, editedBy string) (Edit, error) {
-	text = strings.TrimSpace(text)
+	text = CleanSegmentText(text)
 	if text == "" {
 		return Edit{}, fmt.Errorf("%w: empty segment text", ErrInvalid)
 	}
 	if utf8.RuneCountInString(text) > MaxSegmentTextLength {
 		return Edit{}, fmt.Errorf("%w: segment text longer than %d characters", ErrInvalid, MaxSegmentTextLength)
 	}
-	for _, r := range text {
-		if !unicode.IsPrint(r) && r != '\n' {
-			return Edit{}, fmt.Errorf("%w: segment text contains a control character", ErrInvalid)
-		}
+	if err := CheckText(text); err != nil {
+		return Edit{}, fmt.Errorf("segment text: %w", err)
 	}
 	if editedBy == "" {
 		return Edit{}, fmt.Errorf("%w: missing editor", ErrInvalid)
@@ -75,6 +84,14 @@ func (s *Store) EditSegment(ctx context.Context, rec string, segment int64, text
 		if err != nil {
 			return err
 		}
+		current, err := currentSegmentText(ctx, tx, key, rec, segment)
+		if err != nil {
+			return err
+		}
+		if current == text {
+			return ErrUnchanged
+		}
+
 		// The row id is part of the sealed text's associated data, so the
 		// row is inserted first and sealed after.
 		res, err := tx.ExecContext(ctx, `INSERT INTO segment_edits (recording_id, segment_id, edited_by, edited_at, sealed) VALUES (?, ?, ?, ?, x'')`,
@@ -96,6 +113,40 @@ func (s *Store) EditSegment(ctx context.Context, rec string, segment int64, text
 		return Edit{}, fmt.Errorf("editing segment %d of recording %s: %w", segment, rec, err)
 	}
 	return e, nil
+}
+
+// CleanSegmentText returns text as EditSegment stores it: with line feeds
+// for line breaks and without outer white space.
+func CleanSegmentText(text string) string {
+	return strings.TrimSpace(NormalizeNewlines(text))
+}
+
+// currentSegmentText returns the text of segment that the transcript
+// shows: its latest edit, or the engine's text cleaned like an edit.
+func currentSegmentText(ctx context.Context, tx *sql.Tx, key tink.AEAD, rec string, segment int64) (string, error) {
+	var id int64
+	var sealed []byte
+	err := tx.QueryRowContext(ctx, `SELECT id, sealed FROM segment_edits WHERE segment_id = ? ORDER BY id DESC LIMIT 1`, segment).Scan(&id, &sealed)
+	if err == nil {
+		plain, err := open(key, sealed, rec, "segment_edits", id)
+		return string(plain), err
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+
+	if err := tx.QueryRowContext(ctx, `SELECT sealed FROM segments WHERE id = ?`, segment).Scan(&sealed); err != nil {
+		return "", err
+	}
+	plain, err := open(key, sealed, rec, "segments", segment)
+	if err != nil {
+		return "", err
+	}
+	var c segmentContent
+	if err := json.Unmarshal(plain, &c); err != nil {
+		return "", fmt.Errorf("decoding segment %d of recording %s: %w", segment, rec, err)
+	}
+	return CleanSegmentText(c.Text), nil
 }
 
 // SegmentEdits returns the edits of rec's segments, oldest first, by segment id.

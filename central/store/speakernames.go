@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -26,7 +25,9 @@ const MaxSpeakerNameLength = 60
 // SetSpeakerName names speaker (an index of the recording's diarization)
 // for every row of rec, replacing an earlier name. The name is sealed with
 // the recording's key, because it may be a person's name. An empty name
-// removes it, so the diarization's label shows again.
+// removes it, so the diarization's label shows again. Runs of white space
+// in the name become single spaces, and a name that breaks the rule of
+// CheckText returns an *InvalidTextError.
 func (s *Store) SetSpeakerName(ctx context.Context, rec string, speaker int, name string) error {
 	name = strings.Join(strings.Fields(name), " ")
 	if speaker < 0 || speaker > 63 {
@@ -35,10 +36,8 @@ func (s *Store) SetSpeakerName(ctx context.Context, rec string, speaker int, nam
 	if utf8.RuneCountInString(name) > MaxSpeakerNameLength {
 		return fmt.Errorf("%w: speaker name longer than %d characters", ErrInvalid, MaxSpeakerNameLength)
 	}
-	for _, r := range name {
-		if !unicode.IsPrint(r) {
-			return fmt.Errorf("%w: speaker name contains a control character", ErrInvalid)
-		}
+	if err := CheckText(name); err != nil {
+		return fmt.Errorf("speaker name: %w", err)
 	}
 
 	return s.inTx(ctx, func(tx *sql.Tx) error {

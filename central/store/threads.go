@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -272,8 +271,10 @@ func checkThreadMessage(m ThreadMessage) error {
 		return err
 	}
 	for i, l := range m.Lines {
-		if err := checkThreadText(l.Text); err != nil {
-			return fmt.Errorf("line %d: %w", i, err)
+		for _, text := range []string{l.Text, l.Heading, l.Speaker} {
+			if err := checkThreadText(text); err != nil {
+				return fmt.Errorf("line %d: %w", i, err)
+			}
 		}
 		// A sentence that cites nothing is stored to be shown flagged, never dropped.
 		if (len(l.Segments) == 0 && !l.Unsupported) || len(l.Segments) > MaxThreadCitations {
@@ -288,16 +289,13 @@ func checkThreadMessage(m ThreadMessage) error {
 	return nil
 }
 
+// checkThreadText checks the length of text and its characters, by the
+// rule of CheckText.
 func checkThreadText(text string) error {
 	if utf8.RuneCountInString(text) > MaxThreadTextLength {
 		return fmt.Errorf("%w: text longer than %d characters", ErrInvalid, MaxThreadTextLength)
 	}
-	for _, r := range text {
-		if !unicode.IsPrint(r) && r != '\n' {
-			return fmt.Errorf("%w: text contains a control character", ErrInvalid)
-		}
-	}
-	return nil
+	return CheckText(text)
 }
 
 // checkCitations checks that every segment the lines cite belongs to rec.
