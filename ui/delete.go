@@ -16,7 +16,11 @@ type deletePage struct {
 	CSRF        string
 	Rec         recordingRow
 	Segments    int
+	Questions   int // questions in the thread, each with its answer
 	Documented  bool
+	InProgress  bool // the box is still recording or has paused
+	Paused      bool
+	AudioDue    bool // the meeting has ended, but the box has audio left to send
 	Error       string
 	Deleted     bool
 }
@@ -82,7 +86,10 @@ func (h *handler) deletePage(w http.ResponseWriter, r *http.Request) (deletePage
 		RecordingID: rec.ID,
 		CSRF:        CSRFTokenFromContext(ctx),
 		Rec:         h.recordingRow(rec, nil),
+		InProgress:  rec.State == store.StateRecording || rec.State == store.StatePaused,
 	}
+	page.Paused = rec.State == store.StatePaused
+	page.AudioDue = !page.InProgress && !rec.Complete
 	if counter, ok := h.src.(interface {
 		SegmentCount(ctx context.Context, rec string) (int, error)
 	}); ok {
@@ -93,6 +100,19 @@ func (h *handler) deletePage(w http.ResponseWriter, r *http.Request) (deletePage
 			return deletePage{}, false
 		}
 		page.Segments = n
+	}
+	if src, ok := h.src.(threadSource); ok {
+		msgs, err := src.Thread(ctx, rec.ID)
+		if err != nil && !errors.Is(err, store.ErrDeleted) {
+			h.log.Error("read thread failed", "recording_id", rec.ID, "error", err)
+			h.renderError(w, r, http.StatusInternalServerError)
+			return deletePage{}, false
+		}
+		for _, m := range msgs {
+			if m.Kind == store.ThreadQuestion {
+				page.Questions++
+			}
+		}
 	}
 	if src, ok := h.src.(documentedSource); ok {
 		var err error

@@ -115,3 +115,29 @@ func TestDeleteWithoutAccessLogKeepsRecording(t *testing.T) {
 		t.Errorf("store.Recording after an unlogged delete = %v, want it kept", err)
 	}
 }
+
+// TestDeletePageWarnsInProgress: the confirmation of a recording that the
+// box is still making states that and what it means, and it lists the
+// questions and answers among what will be gone.
+func TestDeletePageWarnsInProgress(t *testing.T) {
+	e := newActionsEnv(t)
+	b := e.signIn(t, e.people["anna"])
+	token := csrf(t, b.get("/recordings/rec-anna"))
+	checkRedirect(t, b.post("/recordings/rec-anna/fraga", url.Values{CSRFField: {token}, "fraga": {"Vad sa hon om boendet?"}}), "/recordings/rec-anna#svar-2")
+
+	inProgress := b.get("/recordings/rec-anna/gallra")
+	for _, want := range []string{"Inspelningen pågår fortfarande.", "Allt den skickar efter gallringen kastas", "1 fråga om samtalet med svaren"} {
+		checkPage(t, inProgress, http.StatusOK, want)
+	}
+
+	endRecording(t, e.accessEnv, "rec-anna")
+	ended := b.get("/recordings/rec-anna/gallra").Body.String()
+	for _, notWant := range []string{"pågår fortfarande", "Allt ljud har inte kommit fram"} {
+		if strings.Contains(ended, notWant) {
+			t.Errorf("confirmation of an ended recording contains %q", notWant)
+		}
+	}
+	if !strings.Contains(ended, "1 fråga om samtalet med svaren") {
+		t.Errorf("confirmation of an ended recording lacks the question")
+	}
+}

@@ -6,10 +6,14 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ordagrann/ordagrann/sync/protocol"
 )
 
 func TestMarkDocumented(t *testing.T) {
 	e := newActionsEnv(t)
+	endRecording(t, e.accessEnv, "rec-anna")
 	b := e.signIn(t, e.people["anna"])
 
 	page := b.get("/recordings/rec-anna")
@@ -63,5 +67,29 @@ func TestMarkDocumentedRejectsBadInput(t *testing.T) {
 	}
 	if w := b.get("/recordings/rec-anna/dokumenterad"); w.Code == http.StatusSeeOther || strings.Contains(w.Body.String(), "Markerad som dokumenterad") {
 		t.Errorf("GET of the mark route = %d, want no change", w.Code)
+	}
+}
+
+// TestMarkDocumentedNeedsFinishedRecording: a recording that is still in
+// progress, paused or waiting for audio cannot be marked, and its page
+// offers no button for it.
+func TestMarkDocumentedNeedsFinishedRecording(t *testing.T) {
+	e := newActionsEnv(t)
+	pause := protocol.Event{Seq: 1, Type: protocol.EventPause, At: testNow.Add(-time.Hour + time.Second), Frame: 16000}
+	if _, err := e.ts.PutEvent(context.Background(), "box-1", "rec-anna", pause); err != nil {
+		t.Fatalf("PutEvent(pause): %v", err)
+	}
+	b := e.signIn(t, e.people["anna"])
+
+	page := b.get("/recordings/rec-anna")
+	checkPage(t, page, http.StatusOK, "Den kan markeras som dokumenterad när samtalet är avslutat")
+	if strings.Contains(page.Body.String(), `value="ja"`) {
+		t.Errorf("page of a paused recording offers the documented mark")
+	}
+
+	w := b.post("/recordings/rec-anna/dokumenterad", url.Values{CSRFField: {csrf(t, page)}, "dokumenterad": {"ja"}})
+	checkPage(t, w, http.StatusConflict, "kan inte markeras som dokumenterad än")
+	if _, ok, err := e.ts.Documented(context.Background(), "rec-anna"); err != nil || ok {
+		t.Errorf("store.Documented after marking a paused recording = %v, %v, want unmarked", ok, err)
 	}
 }

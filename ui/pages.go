@@ -98,7 +98,23 @@ func (h *handler) serveRecording(w http.ResponseWriter, r *http.Request) {
 		CSRF:         CSRFTokenFromContext(r.Context()),
 		Transcript:   transcriptNotice(rec, jobs, len(segs), h.engine.Configured),
 	}
-	h.render(w, r, http.StatusOK, "recording.html", page)
+
+	// The key is read after the thread part, which may just have stored
+	// the automatic summary or started the chat engine on it.
+	threadKey, err := h.threadKey(ctx, rec, jobs, len(segs))
+	if err != nil {
+		h.log.Warn("read thread key failed", "recording_id", rec.ID, "error", err)
+	}
+	h.render(w, r, http.StatusOK, "recording.html", recordingPageLive{recordingPage: page, ThreadKey: threadKey, Finished: recordingFinished(rec)})
+}
+
+// recordingPageLive is the recording page with the thread key of the live
+// updates that it was rendered with. An empty key makes the page fetch the
+// thread part on the first live event.
+type recordingPageLive struct {
+	recordingPage
+	ThreadKey string
+	Finished  bool // the recording has ended and all its audio has arrived
 }
 
 // serveAudio streams the recording's contiguous audio as a WAV file,

@@ -26,6 +26,7 @@ func TestBrowserSearchCopyDocumentDelete(t *testing.T) {
 		{Start: 6 * time.Second, End: 9 * time.Second, Text: "Mitt personnummer är 19811218-9876."},
 	})
 	clock, logger, accounts, eva, env := f.clock, f.logger, f.accounts, f.eva, f.env
+	endRecording(t, env, "rec-eva") // only a finished recording can be marked documented
 	access := &actionRecorder{}
 	h, err := New(env.ts, &Options{Logger: logger, Now: clock.Now, Auth: accounts, Access: access.record,
 		WipeTime: func(store.Recording) time.Time { return clock.Now().Add(75 * time.Hour) }})

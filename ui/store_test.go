@@ -375,8 +375,8 @@ func TestRealStoreRecordingPage(t *testing.T) {
 		t.Errorf("segment times out of order or missing: 00:02 at %d, 01:02 at %d", first, second2)
 	}
 	for _, want := range []string{
-		`<span class="uncertain" title="Osäkert ord" data-start="2.40">och`,
-		`<span class="uncertain" title="Osäkert ord" data-start="63.50">fredag`,
+		`<button type="button" class="uncertain" data-start="2.40" aria-describedby="osakert">och`,
+		`<button type="button" class="uncertain" data-start="63.50" aria-describedby="osakert">fredag`,
 		`&lt;b&gt;på&lt;/b&gt;`,
 		`src="/recordings/rec-talk/audio.wav"`,
 		"1 min 10 s",

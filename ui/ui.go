@@ -132,6 +132,7 @@ type handler struct {
 	mux         *http.ServeMux
 	routes      []route       // every registered pattern, for the access-log test
 	livePoll    time.Duration // how often live streams look for changes; tests shorten it
+	streams     streamLimiter // open event streams, in total and per session
 	hasAuditor  bool          // the access-log pages are registered: auditors start there
 
 	rejectLog logLimiter // rejected non-loopback requests

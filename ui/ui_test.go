@@ -247,8 +247,8 @@ func TestRecordingPageSegments(t *testing.T) {
 	for _, want := range []string{
 		`data-start="2.00" aria-label="Spela upp från 00:02">00:02</button>`,
 		`>01:02</button>`,
-		`<span class="uncertain" title="Osäkert ord" data-start="0.00">och<span class="visually-hidden"> (osäkert ord)</span></span>`,
-		`<span class="uncertain" title="Osäkert ord" data-start="63.50">fredag<span class="visually-hidden"> (osäkert ord)</span></span>.`,
+		`<button type="button" class="uncertain" data-start="0.00" aria-describedby="osakert">och</button>`,
+		`<button type="button" class="uncertain" data-start="63.50" aria-describedby="osakert">fredag</button>.`,
 		` Vi ses på `,
 		`<audio id="spelare" controls preload="metadata" src="/recordings/rec-ended/audio.wav">`,
 	} {

@@ -1,6 +1,8 @@
-// Seeks the recording's player to the time of a clicked segment time or
-// uncertain word, and starts playing. While the recording plays, the row
-// being heard is highlighted and kept in view.
+// Seeks the recording's player to the time of a clicked segment time,
+// uncertain word or thread citation, and starts playing. These are buttons,
+// so Enter and Space reach them too. While the recording plays, the row
+// being heard is highlighted and kept in view, unless the user is typing
+// or has an edit form open: scrolling then would move the form away.
 document.addEventListener("click", function (event) {
   var target = event.target.closest("[data-start]");
   var player = document.getElementById("spelare");
@@ -53,9 +55,22 @@ document.addEventListener("DOMContentLoaded", function () {
     }
     rows[current].classList.add("playing");
     rows[current].setAttribute("aria-current", "true");
+    if (busyWithForm()) {
+      return;
+    }
     var box = rows[current].getBoundingClientRect();
     if (box.top < 0 || box.bottom > window.innerHeight) {
       rows[current].scrollIntoView({ block: "center", behavior: reduceMotion ? "auto" : "smooth" });
     }
   });
 });
+
+// busyWithForm reports whether focus is in a form field or an inline edit
+// form of the transcript is open.
+function busyWithForm() {
+  var focused = document.activeElement;
+  if (focused && focused.matches("input, textarea, select, [contenteditable]")) {
+    return true;
+  }
+  return document.querySelector(".transcript .edit-inline") !== null;
+}

@@ -1,19 +1,20 @@
-// Live updates of the summary and question thread. While the chat engine
-// writes a summary or an answer, the server's "progress" events carry a
-// thread token that changes when a job starts or ends. The page then
-// fetches itself and swaps in the new thread section, and keeps a question
-// the user is typing.
-window.addEventListener("load", function () {
-  setTimeout(startThreadLive, 0);
-});
-
-function startThreadLive() {
-  var section = document.querySelector("section.thread[data-live]");
-  if (!section || !window.EventSource || !window.fetch) {
+// Live updates of the page's right-hand part: the journal actions and the
+// summary and question thread. The page's event stream (live.js) carries
+// the recording's state, which decides the actions. It also carries a
+// thread key that changes when the chat engine starts or finishes writing,
+// when a message is stored, and when the recording is ready for its
+// automatic summary. On a change the page fetches itself and swaps in the
+// new part, and keeps a question the user is typing.
+(function () {
+  var side = document.getElementById("trad");
+  if (!side || !window.fetch) {
     return;
   }
-  var known = section.dataset.thread;
-  var source = new EventSource(section.dataset.live);
+  var known = side.dataset.threadKey || "";
+  var shownState = document.getElementById("lage");
+  var knownState = shownState ? shownState.textContent : "";
+  var fetching = false;
+  var again = false;
 
   function status(text) {
     var el = document.getElementById("trad-status");
@@ -23,6 +24,11 @@ function startThreadLive() {
   }
 
   function refresh() {
+    if (fetching) {
+      again = true;
+      return;
+    }
+    fetching = true;
     fetch(window.location.pathname, { credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) {
@@ -31,14 +37,19 @@ function startThreadLive() {
         return response.text();
       })
       .then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("section.thread");
-        if (!fresh) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var freshSide = page.getElementById("trad");
+        var fresh = page.querySelector("section.thread");
+        if (!freshSide || !fresh) {
           return;
+        }
+        if (freshSide.dataset.threadKey) {
+          known = freshSide.dataset.threadKey;
         }
         var typing = document.getElementById("fraga-text");
         var typed = typing ? typing.value : "";
         var focused = typing && document.activeElement === typing;
-        section.innerHTML = fresh.innerHTML;
+        side.innerHTML = freshSide.innerHTML;
         var box = document.getElementById("fraga-text");
         if (box && typed) {
           box.value = typed;
@@ -47,23 +58,38 @@ function startThreadLive() {
           box.focus();
         }
         status("Sammanfattningen och svaren har uppdaterats.");
-        if (!fresh.dataset.live) {
-          source.close();
+        // The stream ends once the recording is done, so a summary that the
+        // chat engine started writing on this fetch needs it again.
+        if (fresh.dataset.live && typeof openLive === "function") {
+          openLive();
         }
       })
       .catch(function () {
         status("Det finns något nytt i tråden, men det kunde inte hämtas. Ladda om sidan.");
+      })
+      .then(function () {
+        fetching = false;
+        if (again) {
+          again = false;
+          refresh();
+        }
       });
   }
 
-  source.addEventListener("progress", function (event) {
-    var p = JSON.parse(event.data);
-    if (p.thread !== known) {
-      known = p.thread;
+  document.addEventListener("live-progress", function (event) {
+    var key = event.detail.thread_key;
+    var state = event.detail.state;
+    var changed = false;
+    if (key && key !== known) {
+      known = key;
+      changed = true;
+    }
+    if (state && state !== knownState) {
+      knownState = state;
+      changed = true;
+    }
+    if (changed) {
       refresh();
     }
-    if (p.done) {
-      source.close();
-    }
   });
-}
+})();
