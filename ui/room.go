@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -623,11 +622,14 @@ func (rs *roomState) ownedOffer(ctx context.Context, t store.Tablet, acc auth.Ac
 	if err != nil || !found {
 		return store.Recording{}, false, err
 	}
-	badges, err := rs.h.auth.dir.Badges(ctx, acc.ID)
+	if rec.BadgeID == "" {
+		return rec, false, nil
+	}
+	owner, ok, err := rs.h.auth.dir.BadgeOwnerAt(ctx, rec.BadgeID, recordingStart(rec))
 	if err != nil {
 		return store.Recording{}, false, err
 	}
-	return rec, rec.BadgeID != "" && slices.Contains(badges, rec.BadgeID), nil
+	return rec, ok && owner == acc.ID, nil
 }
 
 // signOutRoom ends a session that the room sign-in has just opened.

@@ -178,6 +178,26 @@ func TestRoomSignInRejectsOtherCaseworker(t *testing.T) {
 	checkRedirect(t, tab.get("/"), pathSignIn)
 }
 
+// TestRoomOfferFollowsBadgeAtStart moves the badge that started a meeting
+// to another caseworker after the meeting: the summary stays the first
+// caseworker's to open.
+func TestRoomOfferFollowsBadgeAtStart(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	e.clock.Advance(time.Minute)
+	recordMeeting(t, e.ts, "box-1", "rec-anna", "anna-1", e.clock.Now().Add(-30*time.Second), true)
+	ctx := context.Background()
+	if err := e.store.SetBadges(ctx, e.anna.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.SetBadges(ctx, e.bo.ID, []string{"bo-1", "anna-1"}); err != nil {
+		t.Fatal(err)
+	}
+
+	checkPage(t, e.roomSignIn(t, tab, e.bo), http.StatusForbidden, "Du kan inte öppna den här sammanfattningen")
+	checkRedirect(t, e.roomSignIn(t, tab, e.anna), "/recordings/rec-anna#sammanfattning")
+}
+
 func TestRoomSignInRejectsWrongInput(t *testing.T) {
 	e := newRoomEnv(t)
 	tab := e.pairedTablet(t)
