@@ -514,8 +514,20 @@ func (rs *roomState) serveRoomSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	rs.endBrowserSession(w, r, t, "new_sign_in")
 
+	// The room's sign-in shares the desk sign-in's per-address throttle.
+	addr := throttleKey(r)
+	if until, blocked := h.auth.throttle.blocked(addr, h.now()); blocked {
+		h.renderThrottled(w, r, until)
+		return
+	}
+
 	userName := r.PostForm.Get("username")
 	token, sess, err := h.auth.auth.SignIn(r.Context(), userName, r.PostForm.Get("password"))
+	if errors.Is(err, auth.ErrInvalidCredentials) || errors.Is(err, auth.ErrLocked) {
+		if h.auth.throttle.fail(addr, h.now()) {
+			h.log.Warn("sign-in throttled", "remote_addr", clientIP(r), "tablet_id", t.ID, "failures", throttleFailures, "blocked_for", throttleBlock.String())
+		}
+	}
 	if err != nil {
 		page := roomSignInPage{Title: "Öppna sammanfattningen"}
 		if len(userName) <= auth.MaxUserNameLen {

@@ -198,6 +198,24 @@ func TestRoomOfferFollowsBadgeAtStart(t *testing.T) {
 	checkRedirect(t, e.roomSignIn(t, tab, e.anna), "/recordings/rec-anna#sammanfattning")
 }
 
+// TestRoomSignInThrottled guesses passwords on a paired tablet's room
+// sign-in until the tablet's address is blocked, also for the right one.
+func TestRoomSignInThrottled(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	recordMeeting(t, e.ts, "box-1", "rec-anna", "anna-1", e.clock.Now().Add(-5*time.Minute), true)
+
+	for i := range throttleFailures {
+		form := url.Values{"username": {"gissning-" + strconv.Itoa(i)}, "password": {"fel lösenord 123"}}
+		checkPage(t, tab.post(pathRoomSignIn, form), http.StatusUnauthorized, "")
+	}
+	w := tab.post(pathRoomSignIn, url.Values{"username": {e.anna.UserName}, "password": {authtest.Password}})
+	checkPage(t, w, http.StatusTooManyRequests, "För många försök")
+	if _, ok := tab.cookies[SessionCookie]; ok {
+		t.Errorf("throttled room sign-in set a session cookie")
+	}
+}
+
 func TestRoomSignInRejectsWrongInput(t *testing.T) {
 	e := newRoomEnv(t)
 	tab := e.pairedTablet(t)
