@@ -479,7 +479,7 @@ func TestThreadEngineSummaryVerified(t *testing.T) {
 		"Klienten heter Sara Lindqvist.", // the placeholder mapped back
 		"Nästa möte bokas den 12 april klockan tio.",
 		"ej belagt",
-		`Talet "9900" finns inte i de delar av utskriften som meningen hänvisar till.`,
+		`Talet "9 900" finns inte i de delar av utskriften som meningen hänvisar till.`,
 	} {
 		if !strings.Contains(thread, want) {
 			t.Errorf("engine summary lacks %q:\n%s", want, thread)

@@ -120,7 +120,7 @@ func TestThreadEngineSummaryInBrowser(t *testing.T) {
 	if len(flagged) != 1 {
 		t.Fatalf("unsupported lines in the browser = %q, want 1", flagged)
 	}
-	for _, want := range []string{"ej belagt", "9 900 kronor", `Talet "9900" finns inte`} {
+	for _, want := range []string{"ej belagt", "9 900 kronor", `Talet "9 900" finns inte`} {
 		if !strings.Contains(flagged[0], want) {
 			t.Errorf("unsupported line %q lacks %q", flagged[0], want)
 		}

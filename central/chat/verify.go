@@ -60,7 +60,7 @@ func (p Problem) Swedish() string {
 	case UnknownSegment:
 		return fmt.Sprintf("Meningen hänvisar till segment %s, som inte finns i utskriften.", p.Value)
 	case MissingNumber:
-		return fmt.Sprintf("Talet %q finns inte i de delar av utskriften som meningen hänvisar till.", p.Value)
+		return fmt.Sprintf("Talet %q finns inte i de delar av utskriften som meningen hänvisar till.", swedishNumber(p.Value))
 	case MissingDate:
 		return fmt.Sprintf("Tidsangivelsen %q finns inte i de delar av utskriften som meningen hänvisar till.", p.Value)
 	case MissingName:
@@ -70,6 +70,27 @@ func (p Problem) Swedish() string {
 	default:
 		return "Meningen innehåller för lite av det som står i de delar av utskriften som den hänvisar till."
 	}
+}
+
+// swedishNumber writes a whole number of digits the Swedish way, with a
+// space between groups of three digits ("9 900", "1 250 000"), as the
+// transcript writes amounts. Four-digit numbers from 1900 to 2099 stay
+// whole because they are most likely years; anything else is returned as it is.
+func swedishNumber(v string) string {
+	if len(v) < 4 || strings.Trim(v, "0123456789") != "" {
+		return v
+	}
+	if len(v) == 4 && (v[:2] == "19" || v[:2] == "20") {
+		return v
+	}
+	var b strings.Builder
+	for i, r := range v {
+		if i > 0 && (len(v)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // VerifierOptions configures a Verifier. Zero fields mean the documented

@@ -109,3 +109,14 @@ func FuzzParseReply(f *testing.F) {
 		}
 	})
 }
+
+func TestSwedishNumber(t *testing.T) {
+	for in, want := range map[string]string{
+		"3": "3", "250": "250", "9900": "9 900", "1250000": "1 250 000", "2024": "2024", "1999": "1999",
+		"12,5": "12,5", "18000": "18 000",
+	} {
+		if got := swedishNumber(in); got != want {
+			t.Errorf("swedishNumber(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
