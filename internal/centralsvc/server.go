@@ -117,6 +117,8 @@ type Service struct {
 
 	boxMu    sync.Mutex
 	verifier map[string]tink.Verifier
+
+	lock *os.File // the data directory's lock, held while the service runs
 }
 
 // Init creates the data directory and the keys if they do not exist yet,
@@ -195,11 +197,31 @@ func (s *Service) open() error {
 	if _, err := os.Stat(filepath.Join(s.cfg.DataDir, keys.MasterKeyFile)); err != nil {
 		return fmt.Errorf("data directory %s has no master key (%s): create it with `central init --data %s`, or point --data at the directory central init created", s.cfg.DataDir, keys.MasterKeyFile, s.cfg.DataDir)
 	}
+	lock, err := lockDataDir(s.cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	s.lock = lock
 	k, err := keys.Open(s.cfg.DataDir, &keys.Options{Logger: s.log})
 	if err != nil {
 		return err
 	}
 	s.keys = k
+
+	// The engines are checked before any database opens, so a bad setting
+	// stops the start before it writes anything.
+	var engine asr.Engine
+	if s.cfg.ASRURL != "" {
+		engine, err = asr.New(s.cfg.ASRAPI, s.cfg.ASRURL, &asr.Options{Model: s.cfg.ASRModel, APIKey: s.cfg.ASRAPIKey, AllowPlainHTTP: s.cfg.ASRAllowPlainHTTP, Logger: s.log})
+		if err != nil {
+			return err
+		}
+	} else {
+		s.log.Warn("no transcription engine configured: recordings are stored and wait for transcription; set --asr-url")
+	}
+	if s.assistant, err = s.chatAssistant(); err != nil {
+		return err
+	}
 
 	sched, err := wipeSchedule(s.cfg.WipeMode)
 	if err != nil {
@@ -229,23 +251,11 @@ func (s *Service) open() error {
 	}
 	s.accounts = accounts
 
-	var engine asr.Engine
-	if s.cfg.ASRURL != "" {
-		engine, err = asr.New(s.cfg.ASRAPI, s.cfg.ASRURL, &asr.Options{Model: s.cfg.ASRModel, APIKey: s.cfg.ASRAPIKey, AllowPlainHTTP: s.cfg.ASRAllowPlainHTTP, Logger: s.log})
-		if err != nil {
-			return err
-		}
-	} else {
-		s.log.Warn("no transcription engine configured: recordings are stored and wait for transcription; set --asr-url")
-	}
 	p, err := pipeline.New(st, &pipeline.Options{Engine: engine, Logger: s.log})
 	if err != nil {
 		return err
 	}
 	s.pipeline = p
-	if s.assistant, err = s.chatAssistant(); err != nil {
-		return err
-	}
 	sp, err := speakers.New(st, &speakers.Options{Logger: s.log})
 	if err != nil {
 		return err
@@ -518,6 +528,9 @@ func (s *Service) Close() error {
 	}
 	if s.audit != nil {
 		errs = append(errs, s.audit.Close())
+	}
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close())
 	}
 	return errors.Join(errs...)
 }
