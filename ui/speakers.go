@@ -293,10 +293,10 @@ func (h *handler) serveSpeakerCount(w http.ResponseWriter, r *http.Request) {
 }
 
 // recountNotice returns the speaker notice of a recording whose speaker
-// count a caseworker set: how many rows the new division relabelled, or
-// no notice while it runs. It returns false when no count was set, or
-// while the recording is still provisional.
-func (h *handler) recountNotice(ctx context.Context, rec string, final bool, changed int) (string, bool) {
+// count a caseworker set: how many speakers the new division heard and how
+// many rows it relabelled, or no notice while it runs. It returns false
+// when no count was set, or while the recording is still provisional.
+func (h *handler) recountNotice(ctx context.Context, rec string, final bool, changed, heard int) (string, bool) {
 	src, ok := h.src.(speakerCounter)
 	if !ok {
 		return "", false
@@ -316,7 +316,13 @@ func (h *handler) recountNotice(ctx context.Context, rec string, final bool, cha
 		return "", false
 	}
 	division := "Utskriften har delats upp på nytt med automatiskt antal talare."
-	if count.Speakers > 0 {
+	switch {
+	case count.Speakers > 0 && heard < count.Speakers:
+		// The microphones can tell fewer directions than asked for, for
+		// example when two people sit side by side.
+		division = "Du valde " + strconv.Itoa(count.Speakers) + " talare, men bara " + strconv.Itoa(heard) +
+			" kunde skiljas åt i ljudet, så utskriften har delats upp i " + strconv.Itoa(heard) + " talare."
+	case count.Speakers > 0:
 		division = "Utskriften har delats upp på nytt i " + strconv.Itoa(count.Speakers) + " talare."
 	}
 	switch changed {
@@ -326,6 +332,17 @@ func (h *handler) recountNotice(ctx context.Context, rec string, final bool, cha
 		return division + " 1 rad fick en annan talare och är markerad.", true
 	}
 	return division + " " + strconv.Itoa(changed) + " rader fick en annan talare och är markerade.", true
+}
+
+// speakersHeard returns how many speakers have speech in res.
+func speakersHeard(res diarize.Result) int {
+	heard := map[int]bool{}
+	for _, t := range res.Turns {
+		if t.Speaker >= 0 {
+			heard[t.Speaker] = true
+		}
+	}
+	return len(heard)
 }
 
 // liveSpeakers returns the token for the live stream that changes when

@@ -286,3 +286,31 @@ func TestRenameRejectedKeepsName(t *testing.T) {
 		t.Errorf("rejected renames stored names %v", names)
 	}
 }
+
+// fixedCountSource is a Source whose every recording has speakers fixed
+// to one count, already divided.
+type fixedCountSource struct {
+	*fakeSource
+	speakers int
+}
+
+func (f fixedCountSource) SpeakerCount(context.Context, string) (store.SpeakerCount, error) {
+	return store.SpeakerCount{Speakers: f.speakers, Version: 1}, nil
+}
+
+func (f fixedCountSource) SetSpeakerCount(context.Context, string, int) error { return nil }
+
+func TestRecountNoticeSaysWhenFewerHeard(t *testing.T) {
+	h := &handler{src: fixedCountSource{fakeSource: &fakeSource{}, speakers: 3}, log: slog.New(slog.DiscardHandler)}
+	res := diarize.Result{Turns: []diarize.Turn{{Speaker: 0}, {Speaker: 1}, {Speaker: 0}}}
+
+	got, ok := h.recountNotice(context.Background(), "rec-1", true, 2, speakersHeard(res))
+	want := "Du valde 3 talare, men bara 2 kunde skiljas åt i ljudet, så utskriften har delats upp i 2 talare. 2 rader fick en annan talare och är markerade."
+	if !ok || got != want {
+		t.Errorf("recountNotice with 2 of 3 speakers heard = %q, %t, want %q", got, ok, want)
+	}
+	got, _ = h.recountNotice(context.Background(), "rec-1", true, 0, 3)
+	if want := "Utskriften har delats upp på nytt i 3 talare. Ingen rad fick en annan talare."; got != want {
+		t.Errorf("recountNotice with all 3 heard = %q, want %q", got, want)
+	}
+}

@@ -659,7 +659,7 @@ func (h *handler) transcriptRows(ctx context.Context, rec string, segs []store.S
 		rows = append(rows, row)
 	}
 
-	if notice, ok := h.recountNotice(ctx, rec, d.Final, changed); ok {
+	if notice, ok := h.recountNotice(ctx, rec, d.Final, changed, speakersHeard(res)); ok {
 		return rows, notice, forms
 	}
 	switch {

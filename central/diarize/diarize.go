@@ -102,7 +102,11 @@ type Options struct {
 	CaseworkerTolerance float64
 
 	// Speakers fixes the number of speakers, for when the caseworker
-	// enters it. Default 0: estimated between 1 and MaxSpeakers.
+	// enters it. Default 0: estimated between 1 and MaxSpeakers. Every
+	// result then lists at most Speakers speakers, and exactly that many
+	// when the speech splits into them. It lists fewer when the spatial
+	// method hears fewer directions, or when voice clustering has fewer
+	// voiced pieces of speech than the count.
 	Speakers int
 
 	// MaxSpeakers bounds the estimated number of speakers. Default 6.

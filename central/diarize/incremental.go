@@ -44,9 +44,18 @@ func (f *sessionFit) strayLimit() float64 {
 
 // stale reports whether pieces hold so much more speech than the fit
 // was made of that all speech should be clustered again, or whether the
-// fit cannot assign hops at all.
-func (f *sessionFit) stale(pieces []vad.Piece, nHops int) bool {
+// fit cannot assign hops at all. A voice fit with fewer speakers than
+// the fixed count is stale too, because voice clustering splits the
+// speech into exactly that count once it has enough voiced pieces. A
+// spatial fit is not, because a new direction is found by the stray hops
+// that extend counts.
+func (f *sessionFit) stale(pieces []vad.Piece, nHops, fixed int) bool {
 	if f.method == MethodVoice && len(f.voice.models) == 0 {
+		return true
+	}
+	if f.method == MethodVoice && fixed > 0 && len(f.mapping) < fixed {
+		// NOTE: while the speech has fewer voiced pieces than the count,
+		// every provisional pass clusters all speech again.
 		return true
 	}
 	if f.method == MethodSpatial && len(f.spatial.centres) == 0 {

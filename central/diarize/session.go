@@ -147,7 +147,7 @@ func (s *Session) Provisional() (Result, error) {
 		return Result{}, fmt.Errorf("detecting speech: %w", err)
 	}
 	pieces := append(slices.Clone(s.pieces), open...)
-	if s.fit != nil && !s.fit.stale(pieces, len(s.hops)) {
+	if s.fit != nil && !s.fit.stale(pieces, len(s.hops), s.d.opts.Speakers) {
 		if res, ok := s.extend(pieces); ok {
 			return res, nil
 		}
@@ -302,12 +302,29 @@ func (s *Session) stabilize(labels []int, dirs []float64) ([]int, map[int]float6
 			taken[p.id] = true
 		}
 	}
-	// New speakers get ids in order of first appearance.
+	// New speakers get ids in order of first appearance. With a fixed
+	// count they take the lowest ids that no cluster took, so the ids stay
+	// below the count: there are at most that many clusters, and every
+	// earlier id is below it too.
+	// NOTE: a name given to a reused id is then shown for a voice that
+	// shares no speech with the speaker it was given to.
+	fixed := s.d.opts.Speakers
+	free := 0
 	for _, l := range labels {
-		if l >= 0 && mapping[l] < 0 {
+		if l < 0 || mapping[l] >= 0 {
+			continue
+		}
+		if fixed == 0 {
 			mapping[l] = s.nextID
 			s.nextID++
+			continue
 		}
+		for taken[free] {
+			free++
+		}
+		mapping[l] = free
+		taken[free] = true
+		s.nextID = max(s.nextID, free+1)
 	}
 
 	idDirs := map[int]float64{}

@@ -10,7 +10,9 @@
 // evicted to stay within Options.SessionMemory, the next pass reads the
 // whole recording again. When a caseworker fixes the number of speakers,
 // the Runner diarizes the recording again with that count and moves the
-// speaker names as nameMoves describes.
+// speaker names as nameMoves describes. Every later pass, provisional or
+// final, uses that count too, so no result lists more speakers than it
+// (diarize.Options.Speakers describes when a result lists fewer).
 //
 // It runs beside central/pipeline, woken by the same notifications, so a
 // long final pass never delays cutting audio for transcription.
@@ -180,7 +182,7 @@ func (r *Runner) passNotified(ctx context.Context) {
 			continue
 		}
 		if _, err := r.Process(ctx, rec); err != nil && ctx.Err() == nil {
-			r.log.Error("diarization failed", "recording_id", id, "error", err)
+			r.logFailure(ctx, id, err)
 		}
 	}
 }
@@ -206,9 +208,24 @@ func (r *Runner) passComplete(ctx context.Context) {
 			continue
 		}
 		if _, err := r.Process(ctx, rec); err != nil && ctx.Err() == nil {
-			r.log.Error("diarization failed", "recording_id", rec.ID, "error", err)
+			r.logFailure(ctx, rec.ID, err)
 		}
 	}
+}
+
+// logFailure logs a failed pass of rec. A recording deleted or withdrawn
+// while its pass ran is expected, so that failure is logged at info level
+// and the recording's state is dropped.
+func (r *Runner) logFailure(ctx context.Context, rec string, err error) {
+	if errors.Is(err, store.ErrDeleted) || errors.Is(err, store.ErrNotFound) {
+		_, lookupErr := r.st.Recording(ctx, rec)
+		if errors.Is(lookupErr, store.ErrDeleted) || errors.Is(lookupErr, store.ErrNotFound) {
+			r.log.Info("diarization stopped, recording deleted", "recording_id", rec, "error", err)
+			r.forget(rec)
+			return
+		}
+	}
+	r.log.Error("diarization failed", "recording_id", rec, "error", err)
 }
 
 func (r *Runner) forget(id string) {

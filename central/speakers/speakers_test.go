@@ -42,11 +42,18 @@ func storeFixtureFacing(t *testing.T, st *store.Store, rec string, ended bool, c
 	if rate != 16000 || channels != 2 {
 		t.Fatalf("fixture is %d Hz with %d channels, want 16000 Hz stereo", rate, channels)
 	}
-	format := protocol.AudioFormat{Codec: protocol.CodecPCM, SampleRate: rate, Channels: channels, Bits: 16}
+	return storeSamples(t, st, rec, "respeaker-2mic", samples, channels, ended, caseworker)
+}
+
+// storeSamples stores interleaved 16 kHz samples as a recording of a box
+// with the named board, in chunks of 5 s.
+func storeSamples(t *testing.T, st *store.Store, rec, boardName string, samples []int16, channels int, ended bool, caseworker *float64) int {
+	t.Helper()
+	format := protocol.AudioFormat{Codec: protocol.CodecPCM, SampleRate: 16000, Channels: channels, Bits: 16}
 	ctx := context.Background()
 	at := time.Date(2026, 12, 4, 13, 0, 0, 0, time.UTC)
 	consent := protocol.Event{V: 1, Seq: 0, Type: protocol.EventConsent, At: at,
-		Start: &protocol.StartInfo{Format: format, BadgeID: "badge-1", Board: "respeaker-2mic", ConsentAsk: at, CaseworkerDirection: caseworker}}
+		Start: &protocol.StartInfo{Format: format, BadgeID: "badge-1", Board: boardName, ConsentAsk: at, CaseworkerDirection: caseworker}}
 	if _, err := st.PutEvent(ctx, "box-1", rec, consent); err != nil {
 		t.Fatal(err)
 	}
