@@ -145,6 +145,9 @@ func (h *handler) serveWithAuth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(withSession(r.Context(), h, sess))
+	if !h.checkRoomScope(w, r) {
+		return
+	}
 
 	// A state-changing request reaches only a route registered with its
 	// method, such as "POST /admin/nytt-konto". Routes without a method

@@ -108,6 +108,7 @@ func (h *handler) registerTablets(tablets TabletSource) error {
 	public.HandleFunc("GET "+pathRoomCode, rs.serveRoomCodeForm)
 	public.HandleFunc("POST "+pathRoomCode, rs.serveRoomCode)
 	public.HandleFunc("POST "+pathRoomDone, rs.serveRoomDone)
+	public.HandleFunc("GET "+pathRoomSession, rs.serveRoomSession)
 	return nil
 }
 
@@ -367,10 +368,10 @@ type pairFormPage struct {
 // The pairing errors. Each states what happened and what to do.
 const (
 	textPairMalformed = "Koden ska vara 8 tecken, bokstäver A–Z och siffror 2–9. Kontrollera koden på IT:s skärm och skriv in den igen."
-	textPairWrong     = "Koden stämmer inte. Kontrollera koden på IT:s skärm och försök igen. Efter några felaktiga försök spärras koden."
+	textPairWrong     = "Koden stämmer inte. Kontrollera koden på IT:s skärm och försök igen."
 	textPairExpired   = "Koden har gått ut. En kod gäller i 10 minuter. Be IT att skapa en ny kod."
 	textPairUsed      = "Koden har redan använts. En kod fungerar bara en gång. Be IT att skapa en ny kod."
-	textPairLocked    = "Koden är spärrad efter för många felaktiga försök. Be IT att skapa en ny kod."
+	textPairThrottled = "För många felaktiga koder har skickats från den här adressen. Vänta till %s och försök igen, eller be IT om hjälp."
 	textPairForm      = "Formuläret var för gammalt eller kom inte från Ordagrann. Ladda om sidan och skriv in koden igen."
 	textPairRevoked   = "IT har kopplat bort den här surfplattan från rummet. Be IT om en ny kod för att parkoppla den igen."
 )
@@ -419,7 +420,15 @@ func (rs *roomState) servePair(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	addr := throttleKey(r)
+	if until, blocked := rs.pairThrottle.blocked(addr, h.now()); blocked {
+		rs.respondPairError(w, r, page, &pairThrottledError{until: until})
+		return
+	}
 	token, tab, err := rs.tablets.PairTablet(r.Context(), raw)
+	if errors.Is(err, store.ErrPairingCodeWrong) && rs.pairThrottle.fail(addr, h.now()) {
+		h.log.Warn("pairing throttled", "remote_addr", clientIP(r), "failures", throttleFailures, "blocked_for", throttleBlock.String())
+	}
 	if err != nil {
 		rs.respondPairError(w, r, page, err)
 		return
@@ -429,6 +438,25 @@ func (rs *roomState) servePair(w http.ResponseWriter, r *http.Request) {
 	h.log.Info("tablet paired", "tablet_id", tab.ID, "box_id", tab.BoxID, "code_id", tab.CodeID, "remote_addr", clientIP(r))
 	rs.logPairing(r, tab.PairedBy, map[string]string{"op": "pair_tablet", "box_id": tab.BoxID, "tablet_id": tab.ID, "code_id": tab.CodeID})
 	http.Redirect(w, r, pathRoom, http.StatusSeeOther)
+}
+
+// Wrong pairing codes are counted per client address by
+// roomState.pairThrottle, with the sign-in throttle's limits: after
+// throttleFailures (20) wrong codes within throttleWindow (15 minutes) an
+// address waits throttleBlock (15 minutes). A code has 40 bits and is
+// valid for store.PairingCodeTTL (10 minutes). The windows are fixed, so
+// 19 guesses at the end of one window and 20 at the start of the next
+// fit in a code's life. One address therefore makes at most 39 guesses
+// per code and hits one of n live codes with probability at most
+// 39·n/2^40, about 3.5e-11 per live code. IPv6 clients count per /64. Guesses change no
+// stored code, so they lock nobody else out.
+
+// pairThrottledError is the error of a pairing attempt from an address
+// that is blocked until the given time.
+type pairThrottledError struct{ until time.Time }
+
+func (e *pairThrottledError) Error() string {
+	return "pairing throttled until " + e.until.Format(time.RFC3339)
 }
 
 // checkPairToken reports whether the form's double-submit token matches its cookie.
@@ -443,6 +471,7 @@ func (rs *roomState) checkPairToken(r *http.Request) bool {
 func (rs *roomState) respondPairError(w http.ResponseWriter, r *http.Request, page pairFormPage, err error) {
 	h := rs.h
 	var perr *store.PairingError
+	var throttled *pairThrottledError
 	codeID := ""
 	if errors.As(err, &perr) {
 		codeID = perr.CodeID
@@ -458,8 +487,9 @@ func (rs *roomState) respondPairError(w http.ResponseWriter, r *http.Request, pa
 		status, reason, page.Error = http.StatusGone, "expired_code", textPairExpired
 	case errors.Is(err, store.ErrPairingCodeUsed):
 		status, reason, page.Error = http.StatusConflict, "used_code", textPairUsed
-	case errors.Is(err, store.ErrPairingCodeLocked):
-		status, reason, page.Error = http.StatusTooManyRequests, "locked_code", textPairLocked
+	case errors.As(err, &throttled):
+		status, reason = http.StatusTooManyRequests, "throttled"
+		page.Error = fmt.Sprintf(textPairThrottled, throttled.until.In(h.loc).Format("15:04"))
 	default:
 		h.log.Error("pair tablet failed", "error", err)
 		h.renderError(w, r, http.StatusInternalServerError)

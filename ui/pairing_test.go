@@ -157,6 +157,7 @@ type tablet struct {
 	h       http.Handler
 	cookies map[string]string
 	header  http.Header // sent with every request
+	addr    string      // the client address, 127.0.0.1:53001 when empty
 }
 
 func (e *roomEnv) tablet(t *testing.T) *tablet {
@@ -171,6 +172,9 @@ func (b *tablet) send(method, path string, form url.Values) *httptest.ResponseRe
 	}
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
 	r.RemoteAddr = "127.0.0.1:53001"
+	if b.addr != "" {
+		r.RemoteAddr = b.addr
+	}
 	r.Host = "127.0.0.1:8080"
 	if form != nil {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -428,7 +432,9 @@ func TestPairRejectsBadCodes(t *testing.T) {
 	}
 }
 
-func TestPairLocksCodeAfterGuesses(t *testing.T) {
+// TestPairThrottlesWrongCodesPerAddress checks that wrong codes block
+// the address that sent them, and neither the code nor other clients.
+func TestPairThrottlesWrongCodesPerAddress(t *testing.T) {
 	e := newRoomEnv(t)
 	admin := e.signIn(t, e.admin)
 	code := e.createCode(t, admin, "box-1")
@@ -438,13 +444,30 @@ func TestPairLocksCodeAfterGuesses(t *testing.T) {
 	}
 
 	guesser := e.tablet(t)
-	for range store.PairingMaxFailures {
-		checkPage(t, guesser.pair(wrong), http.StatusUnauthorized, "Koden stämmer inte")
+	guesser.addr = "[::1]:40000"
+	for i := range throttleFailures {
+		if w := guesser.pair(wrong); w.Code != http.StatusUnauthorized {
+			t.Fatalf("wrong code %d: status = %d, want 401", i+1, w.Code)
+		}
 	}
+	// The blocked address is not checked, even with the right code.
+	checkPage(t, guesser.pair(code), http.StatusTooManyRequests, "För många felaktiga koder")
+	if _, ok := guesser.cookies[DeviceCookie]; ok {
+		t.Errorf("a blocked address paired a tablet")
+	}
+
+	// Another client pairs with the same code.
 	tab := e.tablet(t)
-	checkPage(t, tab.pair(code), http.StatusTooManyRequests, "Koden är spärrad")
-	if _, ok := tab.cookies[DeviceCookie]; ok {
-		t.Errorf("a locked code paired the tablet")
+	checkRedirect(t, tab.pair(code), pathRoom)
+	if _, ok := tab.cookies[DeviceCookie]; !ok {
+		t.Errorf("the right code from another address set no device cookie")
+	}
+
+	// The block ends after throttleBlock.
+	e.clock.Advance(throttleBlock)
+	checkPage(t, guesser.pair(wrong), http.StatusUnauthorized, "Koden stämmer inte")
+	if !strings.Contains(e.logs.String(), "pairing throttled") {
+		t.Errorf("service log does not record the blocked address")
 	}
 }
 

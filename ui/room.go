@@ -32,7 +32,8 @@ type roomState struct {
 	pages   map[string]*template.Template
 	idle    time.Duration
 
-	rejectLog logLimiter // rejected pairing attempts, which anyone on the network can send
+	rejectLog    logLimiter     // rejected pairing attempts, which anyone on the network can send
+	pairThrottle signInThrottle // wrong pairing codes per client address
 
 	// NOTE: room sessions are kept in memory only. After a restart of the
 	// service a session opened on a room tablet ends at the account store's
@@ -187,14 +188,23 @@ func (rs *roomState) addSession(token string, s *roomSession) {
 
 // isRoomSession reports whether the request's session was opened on a room tablet.
 func (rs *roomState) isRoomSession(r *http.Request) bool {
+	_, ok := rs.roomSessionOf(r)
+	return ok
+}
+
+// roomSessionOf returns a copy of the request's room session, if it has one.
+func (rs *roomState) roomSessionOf(r *http.Request) (roomSession, bool) {
 	token := sessionToken(r)
 	if token == "" {
-		return false
+		return roomSession{}, false
 	}
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	_, ok := rs.sessions[sessionKeyOf(token)]
-	return ok
+	s, ok := rs.sessions[sessionKeyOf(token)]
+	if !ok {
+		return roomSession{}, false
+	}
+	return *s, true
 }
 
 // rooms returns the pairing and room part of the handler, or nil when
@@ -448,10 +458,12 @@ type roomSignInPage struct {
 	CSRF     string
 }
 
-// roomMessage is a room page with a title, a message and a link back to the room.
+// roomMessage is a room page with a title, a message and a link back to
+// the room, or to the recording at Back when it is set.
 type roomMessage struct {
 	Title   string
 	Message string
+	Back    string
 }
 
 // The room's sign-in messages.

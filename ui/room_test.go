@@ -435,3 +435,169 @@ func BenchmarkRoomLiveFor(b *testing.B) {
 		}
 	}
 }
+
+// roomSessionStateOf returns the decoded response of the room session route for tab.
+func roomSessionStateOf(t *testing.T, tab *tablet) roomSessionState {
+	t.Helper()
+	w := tab.get(pathRoomSession)
+	if w.Code != http.StatusOK {
+		t.Fatalf("GET %s: status = %d, want 200", pathRoomSession, w.Code)
+	}
+	if got := w.Header().Get("Cache-Control"); got != "no-store" {
+		t.Errorf("GET %s: Cache-Control = %q, want no-store", pathRoomSession, got)
+	}
+	var state roomSessionState
+	if err := json.Unmarshal(w.Body.Bytes(), &state); err != nil {
+		t.Fatalf("GET %s: body %q: %v", pathRoomSession, w.Body, err)
+	}
+	return state
+}
+
+func TestRoomSessionRouteFollowsRules(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	if got := roomSessionStateOf(t, tab); got.Active {
+		t.Errorf("room session state without a session = %+v, want inactive", got)
+	}
+	recordMeeting(t, e.ts, "box-1", "rec-anna", "anna-1", e.clock.Now().Add(-5*time.Minute), true)
+	checkRedirect(t, e.roomSignIn(t, tab, e.anna), "/recordings/rec-anna#sammanfattning")
+	if got := roomSessionStateOf(t, tab); !got.Active {
+		t.Errorf("room session state after the sign-in = %+v, want active", got)
+	}
+
+	// A poll is no activity, so the session ends roomSessionIdle after the
+	// last page request although the page polls all the time.
+	e.clock.Advance(roomSessionIdle - time.Second)
+	if got := roomSessionStateOf(t, tab); !got.Active {
+		t.Errorf("room session state just before the idle timeout = %+v, want active", got)
+	}
+	e.clock.Advance(time.Second)
+	if got := roomSessionStateOf(t, tab); got.Active {
+		t.Errorf("room session state at the idle timeout = %+v, want inactive", got)
+	}
+	checkRedirect(t, tab.get("/recordings/rec-anna"), pathSignIn)
+}
+
+func TestRoomSessionRouteEndsAtNextMeeting(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	recordMeeting(t, e.ts, "box-1", "rec-anna", "anna-1", e.clock.Now().Add(-5*time.Minute), true)
+	checkRedirect(t, e.roomSignIn(t, tab, e.anna), "/recordings/rec-anna#sammanfattning")
+	page := tab.get("/recordings/rec-anna")
+	checkPage(t, page, http.StatusOK, `<script src="/static/roomsession.js" defer></script>`)
+
+	e.statuses.set("box-1", protocol.StateConsent, e.clock.Now())
+	if got := roomSessionStateOf(t, tab); got.Active {
+		t.Errorf("room session state after the next meeting started = %+v, want inactive", got)
+	}
+	if !strings.Contains(e.logs.String(), "reason=next_meeting") {
+		t.Errorf("service log does not record that the poll ended the session")
+	}
+	// The poll has ended the session on the server, not only in its answer.
+	checkRedirect(t, tab.get("/recordings/rec-anna"), pathSignIn)
+}
+
+func TestRoomSessionRouteDeskSessionInactive(t *testing.T) {
+	e := newRoomEnv(t)
+	recordMeeting(t, e.ts, "box-1", "rec-anna", "anna-1", e.clock.Now().Add(-5*time.Minute), true)
+	desk := e.signIn(t, e.anna)
+	page := desk.get("/recordings/rec-anna")
+	if page.Code != http.StatusOK || strings.Contains(page.Body.String(), "roomsession.js") {
+		t.Errorf("desk recording page: status %d, loads roomsession.js = %v, want 200 without it", page.Code, strings.Contains(page.Body.String(), "roomsession.js"))
+	}
+	w := desk.get(pathRoomSession)
+	if w.Code != http.StatusOK || strings.TrimSpace(w.Body.String()) != `{"active":false}` {
+		t.Errorf("room session state of a desk session = %d %q, want 200 {\"active\":false}", w.Code, w.Body)
+	}
+}
+
+// TestRoomSessionScope checks each kind of route against a room session
+// that opened rec-anna: the recording's reading and correcting routes
+// pass, everything else redirects to the recording or, for a
+// state-changing request, is rejected.
+func TestRoomSessionScope(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	recordMeeting(t, e.ts, "box-1", "rec-other", "bo-1", e.clock.Now().Add(-20*time.Minute), true)
+	recordMeeting(t, e.ts, "box-1", "rec-anna", "anna-1", e.clock.Now().Add(-5*time.Minute), true)
+	checkRedirect(t, e.roomSignIn(t, tab, e.anna), "/recordings/rec-anna#sammanfattning")
+	page := tab.get("/recordings/rec-anna")
+	checkPage(t, page, http.StatusOK, "Klar – lämna surfplattan")
+	token := csrf(t, page)
+
+	allowed := []struct{ method, path string }{
+		{"GET", "/recordings/rec-anna"},
+		{"HEAD", "/recordings/rec-anna"},
+		{"GET", "/recordings/rec-anna/audio.wav"},
+		{"GET", "/recordings/rec-anna/handelser"},
+		{"GET", "/recordings/rec-anna/segment/0"},
+		{"POST", "/recordings/rec-anna/segment/0"},
+		{"POST", "/recordings/rec-anna/talare"},
+		{"POST", "/recordings/rec-anna/sammanfattning"},
+		{"POST", "/recordings/rec-anna/fraga"},
+	}
+	for _, c := range allowed {
+		t.Run("allowed "+c.method+" "+c.path, func(t *testing.T) {
+			r := httptest.NewRequest(c.method, c.path, nil)
+			r.AddCookie(&http.Cookie{Name: SessionCookie, Value: tab.cookies[SessionCookie]})
+			r.AddCookie(&http.Cookie{Name: DeviceCookie, Value: tab.cookies[DeviceCookie]})
+			w := httptest.NewRecorder()
+			if !e.hd.checkRoomScope(w, r) {
+				t.Errorf("checkRoomScope(%s %s) = false with %d to %q, want true", c.method, c.path, w.Code, w.Header().Get("Location"))
+			}
+		})
+	}
+
+	redirected := []string{"/", "/sok?q=Anna", "/recordings/rec-other", "/recordings/rec-other/audio.wav",
+		"/recordings/rec-other/segment/0", "/recordings/rec-anna/kopiera", "/recordings/rec-anna/gallra",
+		"/registerutdrag", "/admin", "/recordings/rec-anna%2F..%2Frec-other/audio.wav", "/okand-sida"}
+	for _, path := range redirected {
+		t.Run("redirected GET "+path, func(t *testing.T) {
+			checkRedirect(t, tab.get(path), "/recordings/rec-anna")
+		})
+	}
+
+	rejected := []string{"/recordings/rec-anna/kopiera", "/recordings/rec-anna/gallra", "/recordings/rec-anna/dokumenterad",
+		"/recordings/rec-other/fraga", "/recordings/rec-other/segment/0", "/recordings/rec-other/talare", "/registerutdrag"}
+	for _, path := range rejected {
+		t.Run("rejected POST "+path, func(t *testing.T) {
+			w := tab.post(path, url.Values{CSRFField: {token}})
+			checkPage(t, w, http.StatusForbidden, "Det går inte på surfplattan")
+			checkPage(t, w, http.StatusForbidden, `href="/recordings/rec-anna">Tillbaka till inspelningen`)
+		})
+	}
+
+	// The session is still open after the rejections.
+	checkPage(t, tab.get("/recordings/rec-anna"), http.StatusOK, "Klar – lämna surfplattan")
+	w := tab.get("/recordings/rec-anna/audio.wav")
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "audio/wav" {
+		t.Errorf("own audio: status %d, type %q, want 200 audio/wav", w.Code, w.Header().Get("Content-Type"))
+	}
+}
+
+// TestDeskSessionOnRoomTabletEnds checks that a desk session in a browser
+// with a valid device cookie is signed out instead of being served.
+func TestDeskSessionOnRoomTabletEnds(t *testing.T) {
+	e := newRoomEnv(t)
+	tab := e.pairedTablet(t)
+	recordMeeting(t, e.ts, "box-1", "rec-anna", "anna-1", e.clock.Now().Add(-5*time.Minute), true)
+	desk := e.signIn(t, e.anna)
+	tab.cookies[SessionCookie] = desk.cookie
+
+	checkRedirect(t, tab.get("/"), pathRoom)
+	if _, ok := tab.cookies[SessionCookie]; ok {
+		t.Errorf("session cookie kept on the room tablet")
+	}
+	checkRedirect(t, desk.get("/"), pathSignIn)
+	if !strings.Contains(e.logs.String(), "reason=desk_session_on_room_tablet") {
+		t.Errorf("service log does not record why the session ended")
+	}
+
+	// A device cookie that names no tablet does not bind a desk session.
+	e.clock.Advance(30 * time.Second) // the first sign-in's TOTP step is used up
+	other := e.signIn(t, e.anna)
+	stale := e.tablet(t)
+	stale.cookies[SessionCookie] = other.cookie
+	stale.cookies[DeviceCookie] = strings.Repeat("A", 43)
+	checkPage(t, stale.get("/recordings/rec-anna"), http.StatusOK, "rec-anna")
+}

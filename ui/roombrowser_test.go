@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ordagrann/ordagrann/central/auth"
+	"github.com/ordagrann/ordagrann/central/store"
 	"github.com/ordagrann/ordagrann/sync/protocol"
 	"github.com/ordagrann/ordagrann/ui/authtest"
 )
@@ -245,4 +246,91 @@ func TestBrowserPairTabletAndRoomMode(t *testing.T) {
 		t.Errorf("unpaired tablet at /rum: h1 = %q, want the pairing page", got)
 	}
 	screenshotTo(t, tabCtx, roomScreenshotDir, "pair-unpaired")
+}
+
+// TestBrowserRoomSummaryEndsAtNextMeeting checks that the owner's summary
+// on the room tablet gives way to the room page when the box's next
+// meeting starts, with no transcript text left in the document.
+func TestBrowserRoomSummaryEndsAtNextMeeting(t *testing.T) {
+	ctx := newBrowser(t)
+
+	clock := &authClock{now: testNow}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	accounts := authtest.Open(t, &auth.Options{Now: clock.Now, Logger: logger})
+	admin := authtest.Enrolled(t, accounts, clock.Now(), auth.NewAccount{UserName: "it.admin", DisplayName: "Iris Admin", Role: auth.RoleAdmin})
+	anna := authtest.Enrolled(t, accounts, clock.Now(), auth.NewAccount{UserName: "anna.berg", DisplayName: "Anna Berg", Role: auth.RoleCaseworker, Team: "Team Nord"})
+	if err := accounts.SetBadges(context.Background(), anna.ID, []string{"anna-1"}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(30 * time.Second)
+
+	ts := openTestStore(t)
+	statuses := &liveStatuses{m: map[string]protocol.Status{}}
+	start := clock.Now().Add(-4 * time.Minute)
+	statuses.set("box-1", protocol.StateConsent, start)
+	recordMeeting(t, ts, "box-1", "rec-anna", "anna-1", start.Add(30*time.Second), false)
+	endMeeting(t, ts, "box-1", "rec-anna", start.Add(2*time.Minute))
+	ts.transcribe(t, "rec-anna", 0, 16000, []store.Segment{{Start: 0, End: time.Second, Text: " Karin Lundqvist berättade om flytten."}})
+	ts.now = clock.Now()
+	access := &tabletAccess{}
+	h, err := New(ts, &Options{Logger: logger, Now: clock.Now, Auth: accounts, Access: access.record, Tablets: ts.Store, Statuses: statuses})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.(*handler).livePoll = 50 * time.Millisecond
+	srv := httptest.NewServer(h)
+	defer closeServer(srv)
+
+	code, _, err := ts.Store.CreatePairingCode(context.Background(), "box-1", "Samtalsrum 2", admin.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	navigate(t, ctx, srv.URL+pathPair+"?kod="+code)
+	submit(t, ctx, "form.auth-form")
+	checkHeading(t, ctx, "Samtalsrum 2")
+	// The room page sees the consent, then the idle box, so it offers the summary.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("rum-status").textContent.trim() !== ""`, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	statuses.set("box-1", protocol.StateIdle, start.Add(3*time.Minute))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!document.getElementById("rum-oppna").hidden`, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		t.Fatalf("the summary offer did not appear: %v", err)
+	}
+
+	roomSignInBrowser(t, ctx, clock, anna)
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || !strings.HasSuffix(loc, "/recordings/rec-anna#sammanfattning") {
+		t.Fatalf("after the room sign-in: location %q, %v, want the recording's summary", loc, err)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.textContent`))
+	if err != nil || !strings.Contains(text, "Karin Lundqvist") {
+		t.Fatalf("recording page text has no transcript name (%v):\n%s", err, text)
+	}
+
+	// The next meeting starts: the page goes to the room page within the poll period.
+	statuses.set("box-1", protocol.StateConsent, clock.Now())
+	gone := `location.pathname === "/rum" && document.readyState === "complete" && !document.documentElement.textContent.includes("Karin")`
+	// The poll restarts when the navigation interrupts it.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](gone, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(time.Until(deadline))))
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			loc, _ := chromedp.Run(ctx, chromedp.Location())
+			t.Fatalf("the tablet stayed at %q after the next meeting started: %v", loc, err)
+		}
+	}
+	checkHeading(t, ctx, "Samtalsrum 2")
+	text, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"Karin", "Lundqvist", "Anna Berg", "rec-anna"} {
+		if strings.Contains(text, secret) {
+			t.Errorf("room page after the meeting ended shows %q", secret)
+		}
+	}
+	waitText(t, ctx, "rum-status", "Väntar på klientens svar")
 }

@@ -28,7 +28,7 @@ CREATE TABLE pairing_codes (
 	created_at INTEGER NOT NULL,
 	expires_at INTEGER NOT NULL,
 	used_at    INTEGER NOT NULL DEFAULT 0,
-	failures   INTEGER NOT NULL DEFAULT 0
+	failures   INTEGER NOT NULL DEFAULT 0 -- no longer written or read
 );
 CREATE TABLE tablets (
 	id         TEXT PRIMARY KEY,
@@ -53,9 +53,6 @@ const (
 	PairingCodeLength = 8
 	// PairingCodeTTL is how long a pairing code is valid after it is created.
 	PairingCodeTTL = 10 * time.Minute
-	// PairingMaxFailures is the number of failed pairing attempts after
-	// which a code is locked, even when the right code comes later.
-	PairingMaxFailures = 5
 	// MaxTabletNameLen is the maximum length of a tablet's name, in characters.
 	MaxTabletNameLen = 60
 )
@@ -70,7 +67,6 @@ var (
 	ErrPairingCodeWrong   = errors.New("no pairing code matches")
 	ErrPairingCodeExpired = errors.New("pairing code expired")
 	ErrPairingCodeUsed    = errors.New("pairing code already used")
-	ErrPairingCodeLocked  = errors.New("pairing code locked after too many failed attempts")
 	ErrTabletRevoked      = errors.New("tablet unpaired")
 )
 
@@ -78,7 +74,7 @@ var (
 // stored code that can no longer be used. CodeID names that code.
 type PairingError struct {
 	CodeID string
-	Err    error // ErrPairingCodeExpired, ErrPairingCodeUsed or ErrPairingCodeLocked
+	Err    error // ErrPairingCodeExpired or ErrPairingCodeUsed
 }
 
 func (e *PairingError) Error() string { return "pairing code " + e.CodeID + ": " + e.Err.Error() }
@@ -190,11 +186,11 @@ func hashSecret(purpose, secret string) []byte {
 // PairTablet uses code to pair a new tablet with the code's box, and
 // returns the tablet's device token, which is not stored.
 //
-// A code that matches no stored code returns ErrPairingCodeWrong and
-// counts as a failed attempt against every code still valid: a wrong
-// guess is a guess at each of them, so each locks after PairingMaxFailures.
-// A stored code that is used, locked or expired returns a *PairingError
-// wrapping ErrPairingCodeUsed, ErrPairingCodeLocked or ErrPairingCodeExpired.
+// A code that matches no stored code returns ErrPairingCodeWrong. It
+// changes no stored code, so that guesses from one client cannot lock
+// the codes of other clients. The caller limits guesses per client instead.
+// A stored code that is used or expired returns a *PairingError
+// wrapping ErrPairingCodeUsed or ErrPairingCodeExpired.
 // A code of the wrong length or alphabet returns ErrInvalid and counts as
 // no attempt, because it cannot match any code.
 func (s *Store) PairTablet(ctx context.Context, code string) (string, Tablet, error) {
@@ -209,16 +205,10 @@ func (s *Store) PairTablet(ctx context.Context, code string) (string, Tablet, er
 		now := fromNanos(nanos(s.now()))
 		var pc PairingCode
 		var created, expires, used int64
-		var failures int
-		err := tx.QueryRowContext(ctx, `SELECT id, box_id, name, created_by, created_at, expires_at, used_at, failures FROM pairing_codes WHERE code_hash = ?`,
-			hashSecret("pairing-code", code)).Scan(&pc.ID, &pc.BoxID, &pc.Name, &pc.CreatedBy, &created, &expires, &used, &failures)
+		err := tx.QueryRowContext(ctx, `SELECT id, box_id, name, created_by, created_at, expires_at, used_at FROM pairing_codes WHERE code_hash = ?`,
+			hashSecret("pairing-code", code)).Scan(&pc.ID, &pc.BoxID, &pc.Name, &pc.CreatedBy, &created, &expires, &used)
 		if errors.Is(err, sql.ErrNoRows) {
 			pairErr = ErrPairingCodeWrong
-			_, err := tx.ExecContext(ctx, `UPDATE pairing_codes SET failures = failures + 1 WHERE used_at = 0 AND expires_at > ? AND failures < ?`,
-				nanos(now), PairingMaxFailures)
-			if err != nil {
-				return fmt.Errorf("counting failed pairing attempt: %w", err)
-			}
 			return nil
 		}
 		if err != nil {
@@ -228,8 +218,6 @@ func (s *Store) PairTablet(ctx context.Context, code string) (string, Tablet, er
 		switch {
 		case used != 0:
 			pairErr = &PairingError{CodeID: pc.ID, Err: ErrPairingCodeUsed}
-		case failures >= PairingMaxFailures:
-			pairErr = &PairingError{CodeID: pc.ID, Err: ErrPairingCodeLocked}
 		case !now.Before(fromNanos(expires)):
 			pairErr = &PairingError{CodeID: pc.ID, Err: ErrPairingCodeExpired}
 		}

@@ -162,7 +162,9 @@ func TestPairTabletRejectsBadCodes(t *testing.T) {
 	}
 }
 
-func TestPairingCodeLocksAfterFailures(t *testing.T) {
+// TestPairingWrongCodesLockNoCode checks that guesses by one client do
+// not stop another client from pairing with its valid code.
+func TestPairingWrongCodesLockNoCode(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	code, _, err := e.s.CreatePairingCode(ctx, "box-1", "Surfplatta", "acc-admin")
@@ -173,22 +175,13 @@ func TestPairingCodeLocksAfterFailures(t *testing.T) {
 	if wrong == code {
 		wrong = "YYYYYYYY"
 	}
-	for i := range PairingMaxFailures {
+	for i := range 50 {
 		if _, _, err := e.s.PairTablet(ctx, wrong); !errors.Is(err, ErrPairingCodeWrong) {
 			t.Fatalf("PairTablet(wrong) attempt %d = %v, want ErrPairingCodeWrong", i+1, err)
 		}
 	}
-	if _, _, err := e.s.PairTablet(ctx, code); !errors.Is(err, ErrPairingCodeLocked) {
-		t.Errorf("PairTablet(right code after %d failures) = %v, want ErrPairingCodeLocked", PairingMaxFailures, err)
-	}
-
-	// A code created after the failures is not locked by them.
-	fresh, _, err := e.s.CreatePairingCode(ctx, "box-1", "Surfplatta", "acc-admin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := e.s.PairTablet(ctx, fresh); err != nil {
-		t.Errorf("PairTablet(fresh code) = %v, want success", err)
+	if _, _, err := e.s.PairTablet(ctx, code); err != nil {
+		t.Errorf("PairTablet(right code after 50 wrong codes) = %v, want success", err)
 	}
 }
 
