@@ -303,13 +303,21 @@ func TestThreadDeletedWithRecording(t *testing.T) {
 	}
 }
 
-// engineMeeting is threadMeeting with a client who gives her name and
-// personal identity number, which must never reach a chat engine.
-var engineMeeting = append([]string{" Jag heter Sara Lindqvist och mitt personnummer är 850312-2387."}, threadMeeting...)
+// engineMeeting is threadMeeting with a client who gives her name, her
+// personal identity number and the names and address of her family, which
+// must never reach a chat engine. The names are written the ways a speech
+// engine writes them: unlisted first names, lower case, hyphens, a title,
+// a genitive.
+var engineMeeting = append([]string{" Jag heter Sara Lindqvist och mitt personnummer är 850312-2387." +
+	" Min sambo Kalle Karlsson och hans son Per-Olof Nilsson bor med mig på Norra vägen 5, 831 45 Östersund." +
+	" Kalles mamma Fatima Al-Hassan hjälper till, och doktor Sundqvist och lisa andersson på vårdcentralen vet om det." +
+	" Mejla kalle(at)exempel.se om något ändras."}, threadMeeting...)
 
-// engineSecrets are the details of engineMeeting that the pseudonymizer
-// must hide from the engine.
-var engineSecrets = []string{"Sara", "Lindqvist", "850312", "2387"}
+// engineSecrets are the details of engineMeeting and of the tests'
+// questions that the pseudonymizer must hide from the engine. They are
+// compared without regard to case.
+var engineSecrets = []string{"Sara", "Lindqvist", "850312", "2387", "Kalle", "Karlsson", "Per-Olof", "Nilsson",
+	"Olof", "Norra vägen", "Östersund", "Fatima", "Al-Hassan", "Hassan", "Sundqvist", "lisa", "andersson", "exempel.se"}
 
 // transcribeEngineMeeting stores engineMeeting as rec's transcript and
 // returns the segment ids in order.
@@ -424,7 +432,7 @@ func checkNoSecretsSent(t *testing.T, srv *chattest.Server) {
 	}
 	for i, req := range srv.Requests() {
 		for _, secret := range engineSecrets {
-			if strings.Contains(req.Text(), secret) {
+			if strings.Contains(strings.ToLower(req.Text()), strings.ToLower(secret)) {
 				t.Errorf("request %d to the engine holds %q:\n%s", i, secret, req.Text())
 			}
 		}
@@ -586,9 +594,15 @@ func TestThreadEngineMappingSharedWithCopy(t *testing.T) {
 
 func TestThreadEngineOutageFallsBack(t *testing.T) {
 	for _, mode := range []struct {
-		name string
-		mode chattest.Mode
-	}{{"refused", chattest.Refused}, {"overloaded", chattest.Unavailable}, {"truncated", chattest.Truncated}} {
+		name                        string
+		mode                        chattest.Mode
+		summaryNotice, answerNotice string
+	}{
+		{"refused", chattest.Refused, summaryEngineDown, answerEngineDown},
+		{"overloaded", chattest.Unavailable, summaryEngineDown, answerEngineDown},
+		{"rate_limited", chattest.RateLimited, summaryEngineDown, answerEngineDown},
+		{"truncated", chattest.Truncated, summaryEngineUnusable, answerEngineUnusable},
+	} {
 		t.Run(mode.name, func(t *testing.T) {
 			e := newAccessEnv(t)
 			transcribeEngineMeeting(t, e, "rec-anna")
@@ -603,7 +617,7 @@ func TestThreadEngineOutageFallsBack(t *testing.T) {
 			waitForEngine(t, e)
 
 			thread := threadPart(t, anna.get("/recordings/rec-anna").Body.String())
-			for _, want := range []string{summaryEngineDown, "Skriven av den inbyggda sammanfattaren", "den 12 april"} {
+			for _, want := range []string{mode.summaryNotice, "Skriven av den inbyggda sammanfattaren", "den 12 april"} {
 				if !strings.Contains(thread, want) {
 					t.Errorf("summary after an engine outage lacks %q:\n%s", want, thread)
 				}
@@ -615,7 +629,7 @@ func TestThreadEngineOutageFallsBack(t *testing.T) {
 			}
 			waitForEngine(t, e)
 			thread = threadPart(t, anna.get("/recordings/rec-anna").Body.String())
-			for _, want := range []string{answerEngineDown, answer.FoundText, "6 400 kronor"} {
+			for _, want := range []string{mode.answerNotice, answer.FoundText, "6 400 kronor"} {
 				if !strings.Contains(thread, want) {
 					t.Errorf("answer after an engine outage lacks %q:\n%s", want, thread)
 				}
@@ -634,7 +648,7 @@ func TestThreadEngineAnswer(t *testing.T) {
 	token := csrf(t, anna.get("/recordings/rec-anna"))
 	*calls = nil
 
-	question := "Hur mycket är Sara skyldig i hyra?"
+	question := "Hur mycket är Sara skyldig i hyra, och vad sa kalle karlsson om det?"
 	w := anna.post("/recordings/rec-anna/fraga", url.Values{CSRFField: {token}, "fraga": {question}})
 	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/recordings/rec-anna#fraga-") {
 		t.Fatalf("question = %d to %q, want 303 to the question", w.Code, w.Header().Get("Location"))

@@ -51,12 +51,14 @@ const (
 
 // Swedish notices stored with what the embedded code wrote in place of the engine.
 const (
-	summaryEngineDown  = "Språkmodellen svarade inte, så sammanfattningen är gjord av den inbyggda sammanfattaren."
-	summaryEngineBusy  = "Språkmodellen var upptagen, så sammanfattningen är gjord av den inbyggda sammanfattaren."
-	answerEngineDown   = "Språkmodellen svarade inte, så svaret består av citat ur utskriften från den inbyggda sökningen."
-	answerEngineBusy   = "Språkmodellen var upptagen, så svaret består av citat ur utskriften från den inbyggda sökningen."
-	engineAnswerText   = "Språkmodellens svar, kontrollerat mot utskriften:"
-	engineFoundNothing = "Språkmodellen fann inget i mötet som besvarar frågan. Den inbyggda sökningen hittade de här citaten:"
+	summaryEngineDown     = "Språkmodellen svarade inte, så sammanfattningen är gjord av den inbyggda sammanfattaren."
+	summaryEngineUnusable = "Språkmodellen gav inget användbart svar, så sammanfattningen är gjord av den inbyggda sammanfattaren."
+	summaryEngineBusy     = "Språkmodellen var upptagen, så sammanfattningen är gjord av den inbyggda sammanfattaren."
+	answerEngineDown      = "Språkmodellen svarade inte, så svaret består av citat ur utskriften från den inbyggda sökningen."
+	answerEngineUnusable  = "Språkmodellen gav inget användbart svar, så svaret består av citat ur utskriften från den inbyggda sökningen."
+	answerEngineBusy      = "Språkmodellen var upptagen, så svaret består av citat ur utskriften från den inbyggda sökningen."
+	engineAnswerText      = "Språkmodellens svar, kontrollerat mot utskriften:"
+	engineFoundNothing    = "Språkmodellen fann inget i mötet som besvarar frågan. Den inbyggda sökningen hittade de här citaten:"
 )
 
 // Background bounds the view's background work, the chat engine's
@@ -298,6 +300,17 @@ func (h *handler) storeExtendedMapping(ctx context.Context, rec string, m *pseud
 	}
 }
 
+// engineNotice returns down when err means that the engine did not answer
+// (unreachable, timed out, 429 or 5xx), or else unusable: the engine
+// answered, but with an error status, a malformed or oversize body, no
+// choices or a reply cut off at the token limit.
+func engineNotice(err error, down, unusable string) string {
+	if errors.Is(err, chat.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		return down
+	}
+	return unusable
+}
+
 // learnTranscript adds the details of segs to m, as the assistant does
 // before it sends them, so the stored mapping is complete before the
 // engine sees any placeholder.
@@ -397,7 +410,7 @@ func (h *handler) writeEngineSummary(ctx context.Context, src threadSource, rec 
 	default:
 		h.log.Warn("chat summary failed; embedded summary written", "recording_id", rec, "engine", h.assist.engineName(),
 			"unavailable", errors.Is(err, chat.ErrUnavailable), "truncated", errors.Is(err, chat.ErrTruncated), "error", err)
-		notice = summaryEngineDown
+		notice = engineNotice(err, summaryEngineDown, summaryEngineUnusable)
 	}
 
 	stored, err := h.storeSummary(ctx, src, rec, rows, previous, written, notice)
@@ -554,7 +567,7 @@ func (h *handler) writeEngineAnswer(ctx context.Context, src threadSource, rec s
 	if err != nil {
 		h.log.Warn("chat answer failed; embedded answer written", "recording_id", rec, "message_id", q.ID, "engine", h.assist.engineName(),
 			"unavailable", errors.Is(err, chat.ErrUnavailable), "truncated", errors.Is(err, chat.ErrTruncated), "error", err)
-		msg.Notice = answerEngineDown
+		msg.Notice = engineNotice(err, answerEngineDown, answerEngineUnusable)
 	} else {
 		written := engineLines(reply, segs)
 		msg.Engine = h.assist.engineName()

@@ -154,6 +154,9 @@ func (a *Assistant) Ask(ctx context.Context, segs []svtext.Segment, question str
 		return Reply{}, errors.New("empty question: write a question in Swedish")
 	}
 	start := time.Now()
+	// The question's details are learned first, so that a name that only
+	// the question states is also hidden where the transcript mentions it.
+	a.opts.Detector.Learn(question, m)
 	hidden := a.pseudonymize(segs, m)
 	hiddenQuestion := a.opts.Detector.Pseudonymize(question, m)
 	verifier, err := a.verifier(hidden)

@@ -258,3 +258,26 @@ func TestAssistantErrors(t *testing.T) {
 		t.Errorf("NewAssistant(nil) = nil error, want an error")
 	}
 }
+
+// TestAskHidesNameFromQuestionInTranscript asks about a person whom the
+// transcript names by first name only, which the detector cannot tell is
+// a name, while the question gives the full name.
+func TestAskHidesNameFromQuestionInTranscript(t *testing.T) {
+	srv := chattest.New(t, "", fixed(chat.NothingAnswers))
+	a := newAssistant(t, srv, nil)
+	segs := []svtext.Segment{
+		{ID: 1, Speaker: "Klient", Text: "Sen kom Omid hem och vi åt middag tillsammans."},
+		{ID: 2, Speaker: "Handläggare", Text: "Hur har det gått med skolan?"},
+	}
+
+	if _, err := a.Ask(context.Background(), segs, "Vad gjorde Omid Karlsson när han kom hem?", pseudo.NewMapping()); err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("engine requests = %d, want 1", len(reqs))
+	}
+	if text := reqs[0].Text(); strings.Contains(text, "Omid") || strings.Contains(text, "Karlsson") {
+		t.Errorf("request to the engine names the person:\n%s", text)
+	}
+}

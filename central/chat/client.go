@@ -207,7 +207,8 @@ func (c *Client) Complete(ctx context.Context, messages []Message) (string, erro
 	}
 	choice := resp.Choices[0]
 	if choice.Message.Refusal != nil && *choice.Message.Refusal != "" {
-		return "", fmt.Errorf("%s: the model refused the request: %s", c.Name(), enginehttp.Truncate(*choice.Message.Refusal))
+		// The refusal's text may quote the request, so only its size is kept.
+		return "", fmt.Errorf("%s: the model refused the request (refusal of %d bytes)", c.Name(), len(*choice.Message.Refusal))
 	}
 	if choice.Message.Content == nil {
 		return "", fmt.Errorf("%s: response message has no content (finish_reason %q)", c.Name(), choice.FinishReason)
@@ -253,11 +254,23 @@ func (c *Client) post(ctx context.Context, body []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%s: response from %s exceeds %d bytes", c.Name(), u.Redacted(), maxResponseBytes)
 	}
 
+	// An error's message is left out of the error because some engines
+	// echo the request, pseudonymized transcript text, in it.
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, fmt.Errorf("%s: %s responded %s: %s: %w", c.Name(), u.Redacted(), resp.Status, enginehttp.ErrorMessage(data), ErrUnavailable)
+		return nil, fmt.Errorf("%s: %s responded %s%s: %w", c.Name(), u.Redacted(), resp.Status, errorKind(data), ErrUnavailable)
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return nil, fmt.Errorf("%s: %s rejected the request with %s: %s", c.Name(), u.Redacted(), resp.Status, enginehttp.ErrorMessage(data))
+		return nil, fmt.Errorf("%s: %s rejected the request with %s%s", c.Name(), u.Redacted(), resp.Status, errorKind(data))
 	}
 	return data, nil
+}
+
+// errorKind formats the type and code of an error body for an error
+// message, or returns "" when the body has none.
+func errorKind(body []byte) string {
+	kind := enginehttp.ErrorKind(body)
+	if kind == "" {
+		return ""
+	}
+	return " (error " + kind + ")"
 }

@@ -176,3 +176,44 @@ func TestOptionsHideAPIKey(t *testing.T) {
 		}
 	}
 }
+
+// TestCompleteErrorsHideEngineMessage runs the client against engines that
+// echo the request in an error or refusal, and checks that the error keeps
+// the status and the error's type and code but none of the echoed text.
+func TestCompleteErrorsHideEngineMessage(t *testing.T) {
+	const echo = "Klienten [Person 1] bor på [Adress 1] och sa att"
+	tests := []struct {
+		name        string
+		status      int
+		body        string
+		want        string
+		unavailable bool
+	}{
+		{"bad_request", http.StatusBadRequest, `{"error":{"message":"This model's maximum context length is 8192 tokens: ` + echo + `","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}`, "400 Bad Request (error invalid_request_error/context_length_exceeded)", false},
+		{"server_error", http.StatusInternalServerError, `{"error":{"message":"` + echo + `","type":"server_error","code":null}}`, "500 Internal Server Error (error server_error)", true},
+		{"plain_text", http.StatusBadRequest, echo, "400 Bad Request", false},
+		{"refusal", http.StatusOK, `{"choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":"` + echo + `"},"finish_reason":"stop"}]}`, "refused", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newRawServer(t, tt.status, tt.body)
+			c, err := chat.New(srv, &chat.Options{Model: "m"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Complete(context.Background(), []chat.Message{{Role: "user", Content: echo}})
+			if err == nil {
+				t.Fatal("Complete() = nil error, want an error")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Complete() error = %q, want one containing %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "Person") || strings.Contains(err.Error(), "maximum context") {
+				t.Errorf("Complete() error = %q, want none of the engine's message", err)
+			}
+			if got := errors.Is(err, chat.ErrUnavailable); got != tt.unavailable {
+				t.Errorf("errors.Is(%v, ErrUnavailable) = %t, want %t", err, got, tt.unavailable)
+			}
+		})
+	}
+}

@@ -80,6 +80,56 @@ func ErrorMessage(body []byte) string {
 	return Truncate(text)
 }
 
+// ErrorKind returns the type and code fields of an OpenAI-style error
+// body, {"error":{"type":"...","code":"..."}}, joined as "type/code", or
+// only the one present. It never returns the error's message, which some
+// engines fill with the request's text. A field that is not a short
+// identifier of letters, digits, '_', '-' and '.' is left out for the same
+// reason. It returns "" when no field is left.
+func ErrorKind(body []byte) string {
+	var e struct {
+		Error struct {
+			Type json.RawMessage `json:"type"`
+			Code json.RawMessage `json:"code"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+
+	var fields []string
+	for _, raw := range []json.RawMessage{e.Error.Type, e.Error.Code} {
+		if field := identifier(raw); field != "" {
+			fields = append(fields, field)
+		}
+	}
+	return strings.Join(fields, "/")
+}
+
+// identifier returns a JSON string or number that is a short identifier,
+// or "".
+func identifier(raw json.RawMessage) string {
+	const maxLen = 64
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		var n json.Number
+		if json.Unmarshal(raw, &n) != nil {
+			return ""
+		}
+		s = n.String()
+	}
+	if s == "" || len(s) > maxLen {
+		return ""
+	}
+	for _, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.'
+		if !ok {
+			return ""
+		}
+	}
+	return s
+}
+
 // Truncate shortens an engine's message to at most 200 bytes and an
 // ellipsis for errors and logs, without splitting a UTF-8 character.
 func Truncate(s string) string {

@@ -84,3 +84,28 @@ func TestTruncateKeepsUTF8(t *testing.T) {
 		t.Errorf("Truncate(%q) = %q, want it unchanged", short, Truncate(short))
 	}
 }
+
+func TestErrorKind(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want string
+	}{
+		{"type_and_code", `{"error":{"message":"Klienten Kalle Karlsson bor på …","type":"invalid_request_error","code":"context_length_exceeded"}}`, "invalid_request_error/context_length_exceeded"},
+		{"type_only", `{"error":{"message":"Sara Lindqvist","type":"server_error","code":null}}`, "server_error"},
+		{"numeric_code", `{"error":{"message":"x","code":400}}`, "400"},
+		{"message_only", `{"error":{"message":"Sara Lindqvist 850312-2387"}}`, ""},
+		{"plain_string_error", `{"error":"Sara Lindqvist 850312-2387"}`, ""},
+		{"text_in_type", `{"error":{"type":"Sara Lindqvist bor här","code":"ok"}}`, "ok"},
+		{"long_code", `{"error":{"code":"` + strings.Repeat("a", 65) + `"}}`, ""},
+		{"not_json", `Sara Lindqvist 850312-2387`, ""},
+		{"empty", ``, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ErrorKind([]byte(tt.body)); got != tt.want {
+				t.Errorf("ErrorKind(%s) = %q, want %q", tt.body, got, tt.want)
+			}
+		})
+	}
+}

@@ -67,8 +67,13 @@ func (d *Detector) loadNames(file string) error {
 	return sc.Err()
 }
 
+// streetWords are the words that end a Swedish street name.
+const streetWords = `(?:gatan|vägen|gränd|gränden|stigen|backen|torget|allén|allé|plan|leden|väg|gata|platsen|esplanaden|stråket|slingan|höjden|torg)`
+
 var (
-	emailPattern = regexp.MustCompile(`[\p{L}0-9._%+\-]+@[\p{L}0-9.\-]+\.\p{L}{2,}`)
+	// emailPattern matches an e-mail address, also with "@" written as
+	// "(at)" or "[at]" to dodge address harvesters.
+	emailPattern = regexp.MustCompile(`(?i)[\p{L}0-9._%+\-]+(?:@|\s?\(at\)\s?|\s?\[at\]\s?)[\p{L}0-9.\-]+\.\p{L}{2,}`)
 
 	// idPattern matches 10 or 12 digits written as one personal identity
 	// number: YYMMDD-NNNN, YYYYMMDDNNNN, or digit pairs with spaces as a
@@ -80,8 +85,10 @@ var (
 	phonePattern = regexp.MustCompile(`(?:\+46\s?|\b0046\s?|\b0)\(?\d{1,3}\)?(?:[\s\-]?\d){5,8}\b`)
 
 	// addressPattern matches a street name with a number, optionally
-	// followed by a postcode and town.
-	addressPattern = regexp.MustCompile(`\b\p{L}+(?:gatan|vägen|gränd|gränden|stigen|backen|torget|allén|allé|plan|leden|väg|gata|platsen|esplanaden|stråket|slingan|höjden|torg)\s\d{1,4}(?:\s?[A-Za-z]\b)?(?:,?\s(?:lgh|lägenhet)\s?\d{4})?(?:,?\s\d{3}\s?\d{2}(?:\s\p{Lu}\p{L}+)?)?`)
+	// followed by a flat number, a postcode and a town. The street is one
+	// word ending in a street word ("Storgatan 1") or a capitalized word
+	// and a street word ("Norra vägen 5").
+	addressPattern = regexp.MustCompile(`(?:\b\p{L}+` + streetWords + `|\b\p{Lu}\p{L}+\s` + streetWords + `)\s\d{1,4}(?:\s?[A-Za-z]\b)?(?:,?\s(?:lgh|lägenhet)\s?\d{4})?(?:,?\s\d{3}\s?\d{2}(?:\s\p{Lu}\p{L}+)?)?`)
 
 	// postcodePattern matches a postcode with a town on its own.
 	postcodePattern = regexp.MustCompile(`\b\d{3}\s\d{2}\s\p{Lu}\p{L}+`)
@@ -268,47 +275,36 @@ func capitalized(s string) bool {
 var ambiguousNames = map[string]bool{"per": true, "bo": true, "maj": true, "siv": true, "vera": true, "bella": true}
 
 // persons finds person names. A name is a capitalized word in the
-// first-name list, a listed surname after "fru" or "herr", or a
-// capitalized word right after a name cue. A surname or initial that
-// follows the name is included.
+// first-name list; a capitalized word right after a name cue; a listed
+// surname, or a word with a surname ending, after a title ("doktor
+// Lindqvist", "fru Sjöberg"); a capitalized word followed by such a
+// surname ("Kalle Karlsson"); a capitalized genitive before a family word
+// ("Kalles mamma"); or, in lower case, a listed first name followed by a
+// listed surname ("lisa andersson"). The surnames, initials and
+// hyphenated parts that follow the name are included ("Fatima Al-Hassan").
 //
-// NOTE: a name that is neither in the lists nor after a cue is missed
-// ("Sen kom Omid hem"), so pseudonymized text can still contain rare names.
+// NOTE: a name that is neither in the lists nor marked by context is
+// missed ("Sen kom Omid hem"), so pseudonymized text can still contain
+// rare names.
 func (d *Detector) persons(text string) []Entity {
 	ws := words(text)
 	var ents []Entity
 	for i := 0; i < len(ws); i++ {
+		start, ok := d.startsName(text, ws, i)
+		if !ok {
+			continue
+		}
 		w := ws[i]
-		lower := strings.ToLower(w.text)
-		base := strings.TrimSuffix(lower, "s")
-		if !capitalized(w.text) && !(i > 0 && introCues[strings.ToLower(ws[i-1].text)] && d.first[lower]) {
-			// Speech engines sometimes write names in lower case; after
-			// "heter" a listed first name is taken as a name anyway.
-			continue
-		}
-
-		isFirst := d.first[lower] || (base != lower && d.first[base])
-		isCued := i > 0 && nameCues[strings.ToLower(ws[i-1].text)] && strings.TrimSpace(text[ws[i-1].end:w.start]) == "" &&
-			!notNames[lower] && !isAcronym(w.text)
-		isLast := d.last[lower] && i > 0 && (strings.EqualFold(ws[i-1].text, "fru") || strings.EqualFold(ws[i-1].text, "herr"))
-		if !isFirst && !isCued && !isLast {
-			continue
-		}
-		if isFirst && ambiguousNames[lower] && sentenceStart(text, w.start) && !(i+1 < len(ws) && d.last[strings.ToLower(ws[i+1].text)]) {
-			continue
-		}
-
 		end := w.end
+		if start == genitiveStart {
+			// An unlisted name known only from its genitive ("Kalles
+			// mamma") is stored without the "s", as the name itself.
+			ents = append(ents, Entity{Kind: Person, Text: w.text[:len(w.text)-1], Start: w.start, End: w.end - 1})
+			continue
+		}
+
 		j := i + 1
-		for j < len(ws) && j <= i+2 && d.adjacent(text, ws[j-1], ws[j]) {
-			next := strings.ToLower(ws[j].text)
-			lowerName := !capitalized(w.text)
-			if !capitalized(ws[j].text) && !(lowerName && d.last[next]) {
-				break
-			}
-			if !d.last[next] && !d.last[strings.TrimSuffix(next, "s")] && !d.first[next] && !isInitial(text, ws[j]) {
-				break
-			}
+		for j < len(ws) && j <= i+2 && d.adjacent(text, ws[j-1], ws[j]) && d.continuesName(text, w, ws[j]) {
 			end = ws[j].end
 			if isInitial(text, ws[j]) {
 				end++ // the dot of "K."
@@ -319,6 +315,67 @@ func (d *Detector) persons(text string) []Entity {
 		i = j - 1
 	}
 	return ents
+}
+
+// nameStart is how a person's name starts.
+type nameStart int
+
+const (
+	plainStart    nameStart = iota
+	genitiveStart           // an unlisted name in the genitive before a family word
+)
+
+// startsName reports whether ws[i] starts a person's name, and how.
+func (d *Detector) startsName(text string, ws []word, i int) (nameStart, bool) {
+	w := ws[i]
+	lower := strings.ToLower(w.text)
+	prev := ""
+	if i > 0 && strings.TrimSpace(text[ws[i-1].end:w.start]) == "" {
+		prev = strings.ToLower(ws[i-1].text)
+	}
+	var next *word
+	if i+1 < len(ws) && d.adjacent(text, w, ws[i+1]) {
+		next = &ws[i+1]
+	}
+
+	if !capitalized(w.text) {
+		// Speech engines sometimes write names in lower case. A listed
+		// first name counts after "heter" or before a listed surname.
+		if !d.first[lower] {
+			return plainStart, false
+		}
+		return plainStart, introCues[prev] || next != nil && !capitalized(next.text) && d.last[strings.ToLower(next.text)]
+	}
+
+	isFirst := d.isFirstName(lower)
+	isCued := nameCues[prev] && !notNames[lower] && !isAcronym(w.text)
+	isTitled := (titles[prev] || prev == "fru" || prev == "herr") && d.isSurname(w.text)
+	isPair := next != nil && mayStartName(w.text) && capitalized(next.text) && d.isSurname(next.text)
+	isGenitive := next != nil && kinWords[strings.ToLower(next.text)] && mayBeGenitiveName(w.text)
+	switch {
+	case isFirst && ambiguousNames[lower] && sentenceStart(text, w.start) && !(next != nil && d.isSurname(next.text)):
+		return plainStart, false
+	case isFirst || isCued || isTitled || isPair:
+		return plainStart, true
+	case isGenitive:
+		return genitiveStart, true
+	}
+	return plainStart, false
+}
+
+// continuesName reports whether next, which directly follows a name that
+// starts with first, is part of that name: a surname, first name, initial,
+// hyphenated capitalized word or particle such as "Al".
+func (d *Detector) continuesName(text string, first, next word) bool {
+	lowerNext := strings.ToLower(next.text)
+	if !capitalized(first.text) {
+		return !capitalized(next.text) && d.last[lowerNext]
+	}
+	if !capitalized(next.text) || functionWords[lowerNext] || notNames[lowerNext] {
+		return false
+	}
+	return d.isSurname(next.text) || d.first[lowerNext] || isInitial(text, next) || hyphenatedName(next.text) ||
+		nameParticles[lowerNext]
 }
 
 // adjacent reports whether b follows a within one name: only spaces

@@ -3,6 +3,7 @@ package pseudo
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -73,12 +74,25 @@ func (m *Mapping) placeholder(k Kind, text string) string {
 	return e.Placeholder
 }
 
-// AddPerson adds name to m as a person's name and returns its placeholder,
-// as if a detector had found it. It is for a name that a person typed as a
-// name, such as a speaker's, which the detector's name lists may lack.
-// Later Pseudonymize calls hide each word of the name wherever it occurs.
+// AddPerson adds name to m as a person's name and returns the name with
+// its placeholder in place of the person. It is for a name that a person
+// typed as a name, such as a speaker's, which the detector's name lists may
+// lack. Role words before the name stay as they are ("Tolk Omid" returns
+// "Tolk [Person 1]"), and a name of role words only is returned unchanged
+// and not added. Later Pseudonymize calls hide each word of the name
+// wherever it occurs.
 func (m *Mapping) AddPerson(name string) string {
-	return m.placeholder(Person, strings.Join(strings.Fields(name), " "))
+	fields := strings.Fields(name)
+	roles := 0
+	for roles < len(fields) && roleWords[strings.ToLower(fields[roles])] {
+		roles++
+	}
+	if roles == len(fields) {
+		return strings.Join(fields, " ")
+	}
+
+	placeholder := m.placeholder(Person, strings.Join(fields[roles:], " "))
+	return strings.Join(append(fields[:roles:roles], placeholder), " ")
 }
 
 // personPart returns the entry of a known person whose name contains every
@@ -112,6 +126,10 @@ func containsAll(set, words []string) bool {
 	return true
 }
 
+// streetKey matches the street and number at the start of a lower-case
+// address.
+var streetKey = regexp.MustCompile(`^\D+\d{1,4}(?:\s?[a-z]\b)?`)
+
 // normalizeKey makes the same detail written differently map to one
 // placeholder: case and spaces for names, separators for numbers.
 func normalizeKey(k Kind, text string) string {
@@ -130,6 +148,16 @@ func normalizeKey(k Kind, text string) string {
 		if k == Phone {
 			norm = strings.TrimPrefix(strings.TrimPrefix(norm, "0046"), "46")
 			norm = strings.TrimPrefix(norm, "0")
+		}
+	case Email:
+		norm = strings.ToLower(strings.Join(strings.Fields(text), ""))
+		norm = strings.NewReplacer("(at)", "@", "[at]", "@").Replace(norm)
+	case Address:
+		norm = strings.ToLower(strings.Join(strings.Fields(text), " "))
+		if street := streetKey.FindString(norm); street != "" {
+			// The same street and number is one address, written with or
+			// without its flat, postcode and town.
+			norm = strings.ReplaceAll(street, " ", "")
 		}
 	default:
 		norm = strings.ToLower(strings.Join(strings.Fields(text), " "))
@@ -163,35 +191,102 @@ func (m *Mapping) holdsPerson(name string) bool {
 	return ok
 }
 
-// knownNames returns the capitalized words of text that are words of a
-// person's name that m holds, or that name in the genitive.
-func (m *Mapping) knownNames(text string) []Entity {
+// knownNames returns the words of text that are words of a person's name
+// that m holds (see knownWords), in any case, with adjacent words merged
+// into one name ("kalle karlsson"). A genitive ("Kalles") yields the name
+// without its "s". A known word that is also a common word ("per",
+// "ström") counts only when capitalized.
+func (m *Mapping) knownNames(text string, d *Detector) []Entity {
+	known := m.knownWords(d)
+	if len(known) == 0 {
+		return nil
+	}
+
+	var out []Entity
+	var last *Entity // the previous match, if it ended the name it could extend
+	for _, w := range words(text) {
+		lower := strings.ToLower(w.text)
+		end := w.end
+		switch {
+		case known[lower]:
+		case strings.HasSuffix(lower, "s") && known[lower[:len(lower)-1]]:
+			end-- // keep the genitive "s" outside the placeholder
+		default:
+			last = nil
+			continue
+		}
+		if !capitalized(w.text) && (commonWordNames[strings.TrimSuffix(lower, "s")] || functionWords[lower]) {
+			last = nil
+			continue
+		}
+
+		if last != nil && strings.TrimSpace(text[last.End:w.start]) == "" {
+			last.End = end
+			last.Text = text[last.Start:end]
+		} else {
+			out = append(out, Entity{Kind: Person, Text: text[w.start:end], Start: w.start, End: end})
+			last = &out[len(out)-1]
+		}
+		if end != w.end {
+			last = nil // a genitive ends the name
+		}
+	}
+	return out
+}
+
+// knownAddresses returns the places in text, in any case, of the streets
+// and numbers of the addresses that m holds ("norra vägen 5" after "Norra
+// vägen 5, 831 45 Östersund").
+func (m *Mapping) knownAddresses(text string) []Entity {
 	m.mu.Lock()
+	var streets []string
+	for _, e := range m.entries {
+		if e.Kind != Address {
+			continue
+		}
+		if street := streetKey.FindString(strings.ToLower(strings.Join(strings.Fields(e.Original), " "))); street != "" {
+			streets = append(streets, street)
+		}
+	}
+	m.mu.Unlock()
+
+	var out []Entity
+	for _, street := range streets {
+		parts := strings.Fields(street)
+		for i, p := range parts {
+			parts[i] = regexp.QuoteMeta(p)
+		}
+		pattern := regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])(` + strings.Join(parts, `\s+`) + `)(?:$|[^\p{L}\p{N}])`)
+		for _, loc := range pattern.FindAllStringSubmatchIndex(text, -1) {
+			out = append(out, Entity{Kind: Address, Text: text[loc[2]:loc[3]], Start: loc[2], End: loc[3]})
+		}
+	}
+	return out
+}
+
+// knownWords returns the lower-case words of the person names that m
+// holds: every capitalized word of more than one letter, and the
+// lower-case words that d lists as names.
+func (m *Mapping) knownWords(d *Detector) map[string]bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+
 	known := map[string]bool{}
 	for _, e := range m.entries {
 		if e.Kind != Person {
 			continue
 		}
 		for _, w := range strings.Fields(e.Original) {
-			if utf8.RuneCountInString(w) > 1 {
-				known[strings.ToLower(w)] = true
+			lower := strings.ToLower(strings.Trim(w, ".,"))
+			if utf8.RuneCountInString(lower) < 2 || roleWords[lower] {
+				continue
+			}
+			if capitalized(w) || d.IsName(lower) {
+				known[lower] = true
 			}
 		}
 	}
-	m.mu.Unlock()
-	if len(known) == 0 {
-		return nil
-	}
-
-	var out []Entity
-	for _, w := range words(text) {
-		lower := strings.ToLower(w.text)
-		if !capitalized(w.text) || !(known[lower] || known[strings.TrimSuffix(lower, "s")]) {
-			continue
-		}
-		out = append(out, Entity{Kind: Person, Text: w.text, Start: w.start, End: w.end})
-	}
-	return out
+	return known
 }
 
 // Placeholders returns every placeholder in the order they were created.

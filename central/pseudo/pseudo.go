@@ -116,13 +116,15 @@ func resolve(ents []Entity) []Entity {
 
 // Pseudonymize replaces every detail that d detects in text with its
 // placeholder from m, adding new placeholders to m, and returns the result.
-// A name that m already holds is replaced wherever it occurs as a
-// capitalized word, so a name found once from context ("dottern Mina") is
-// also hidden where nothing marks it as a name ("Mina är rädd"). To hide
-// such a name in text that comes before the context, call Learn on all
-// texts first.
+// A name that m already holds is replaced wherever it occurs, whole or by
+// its parts and in any case. So a name found once from context ("dottern
+// Yrsa") is also hidden where nothing marks it as a name, such as "yrsa är
+// rädd" from a speech engine. A street and number that m holds is replaced
+// in any case too. To hide such a name in text that comes before the
+// context, call Learn on all texts first.
 func (d *Detector) Pseudonymize(text string, m *Mapping) string {
-	ents := resolve(append(d.Detect(text), m.knownNames(text)...))
+	ents := append(d.Detect(text), m.knownNames(text, d)...)
+	ents = resolve(append(ents, m.knownAddresses(text)...))
 	if len(ents) == 0 {
 		return text
 	}
