@@ -77,7 +77,9 @@ type actionsView struct {
 // Without sign-in it shows nothing, because every action is a POST that
 // needs a session's CSRF token.
 func (h *handler) recordingActions(r *http.Request, rec store.Recording) any {
-	if h.auth == nil {
+	// On a room tablet, in front of the client, there is nothing to copy,
+	// mark or delete: those routes are closed to room sessions.
+	if h.auth == nil || h.inRoomSession(r) {
 		return nil
 	}
 	acc, ok := AccountFromContext(r.Context())

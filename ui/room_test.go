@@ -524,6 +524,12 @@ func TestRoomSessionScope(t *testing.T) {
 	page := tab.get("/recordings/rec-anna")
 	checkPage(t, page, http.StatusOK, "Klar – lämna surfplattan")
 	token := csrf(t, page)
+	// The page offers nothing the room session may not do.
+	for _, link := range []string{`href="/recordings/rec-anna/kopiera"`, `action="/recordings/rec-anna/gallra"`, `href="/recordings/rec-anna/gallra"`, `action="/sok"`, `href="/registerutdrag"`} {
+		if strings.Contains(page.Body.String(), link) {
+			t.Errorf("recording page in a room session offers %s", link)
+		}
+	}
 
 	allowed := []struct{ method, path string }{
 		{"GET", "/recordings/rec-anna"},
