@@ -87,17 +87,9 @@ func checkInteractiveSizes(t *testing.T, ctx context.Context, page string) {
 // and the summary side by side on the first screen. Portrait stacks them
 // under a bar that jumps between them, and the header fits both.
 func TestBrowserRecordingLayout(t *testing.T) {
-	ctx := newBrowser(t)
 	f := newEvaFixture(t, longMeeting(40))
 	endRecording(t, f.env, "rec-eva")
-	h, err := New(f.env.ts, &Options{Logger: f.logger, Now: f.clock.Now, Auth: f.accounts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer closeServer(srv)
-	browserSignIn(t, ctx, srv.URL, f.clock, f.eva)
-	navigate(t, ctx, srv.URL+"/recordings/rec-eva")
+	ctx, base := openEvaRecording(t, f, nil)
 	screenshotTo(t, ctx, recordingScreenshotDir, "landscape-1280x800")
 
 	// Landscape: two columns, both starting on the first screen.
@@ -122,7 +114,7 @@ func TestBrowserRecordingLayout(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(800, 1280)); err != nil {
 		t.Fatal(err)
 	}
-	navigate(t, ctx, srv.URL+"/recordings/rec-eva")
+	navigate(t, ctx, base+"/recordings/rec-eva")
 	screenshotTo(t, ctx, recordingScreenshotDir, "portrait-800x1280")
 	width, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth`))
 	if err != nil || width > 800 {
@@ -152,7 +144,7 @@ func TestBrowserRecordingLayout(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, page := range []string{"/", "/sok?q=bostadsbidraget"} {
-			navigate(t, ctx, srv.URL+page)
+			navigate(t, ctx, base+page)
 			name := fmt.Sprintf("%s at %d×%d", page, size[0], size[1])
 			screenshotTo(t, ctx, recordingScreenshotDir, fmt.Sprintf("%s-%dx%d", map[string]string{"/": "list", "/sok?q=bostadsbidraget": "search"}[page], size[0], size[1]))
 			checkTouchTargets(t, ctx, name)
@@ -164,16 +156,8 @@ func TestBrowserRecordingLayout(t *testing.T) {
 // TestBrowserUncertainWordByKeyboard reaches an uncertain word with the
 // keyboard and plays it with Enter.
 func TestBrowserUncertainWordByKeyboard(t *testing.T) {
-	ctx := newBrowser(t)
 	f := newEvaFixture(t, longMeeting(4))
-	h, err := New(f.env.ts, &Options{Logger: f.logger, Now: f.clock.Now, Auth: f.accounts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer closeServer(srv)
-	browserSignIn(t, ctx, srv.URL, f.clock, f.eva)
-	navigate(t, ctx, srv.URL+"/recordings/rec-eva")
+	ctx, _ := openEvaRecording(t, f, nil)
 
 	word := `#utskrift-del .uncertain`
 	state, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(function () { var w = document.querySelectorAll(`+jsString(word)+`)[2];
@@ -208,16 +192,8 @@ func TestBrowserUncertainWordByKeyboard(t *testing.T) {
 // then lets the player reach the first row: the page must not scroll the
 // focused text box away.
 func TestBrowserFollowKeepsEditInView(t *testing.T) {
-	ctx := newBrowser(t)
 	f := newEvaFixture(t, longMeeting(40))
-	h, err := New(f.env.ts, &Options{Logger: f.logger, Now: f.clock.Now, Auth: f.accounts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer closeServer(srv)
-	browserSignIn(t, ctx, srv.URL, f.clock, f.eva)
-	navigate(t, ctx, srv.URL+"/recordings/rec-eva")
+	ctx, _ := openEvaRecording(t, f, nil)
 
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function () { var links = document.querySelectorAll(".transcript a.edit-link"); var last = links[links.length - 1];
 		last.scrollIntoView({block: "center"}); last.click(); return true; })()`)); err != nil {
@@ -258,17 +234,8 @@ func TestBrowserFollowKeepsEditInView(t *testing.T) {
 // open while the meeting ends: the state turns "avslutad" and the summary
 // appears, without a reload.
 func TestBrowserLiveShowsEndOfMeeting(t *testing.T) {
-	ctx := newBrowser(t)
 	f := newEvaFixture(t, longMeeting(6))
-	h, err := New(f.env.ts, &Options{Logger: f.logger, Now: f.clock.Now, Auth: f.accounts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.(*handler).livePoll = 50 * time.Millisecond
-	srv := httptest.NewServer(h)
-	defer closeServer(srv)
-	browserSignIn(t, ctx, srv.URL, f.clock, f.eva)
-	navigate(t, ctx, srv.URL+"/recordings/rec-eva")
+	ctx, _ := openEvaRecording(t, f, func(h *handler) { h.livePoll = 50 * time.Millisecond })
 	waitText(t, ctx, "lage", "pågår")
 	notice, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("utskrift-del")))
 	if err != nil || strings.Contains(notice, "laddas om") {
@@ -297,4 +264,24 @@ func TestBrowserLiveShowsEndOfMeeting(t *testing.T) {
 		t.Errorf("event streams the page opened = %d, %v, want 1", streams, err)
 	}
 	screenshotTo(t, ctx, recordingScreenshotDir, "live-ended")
+}
+
+// openEvaRecording serves f's store to a fresh browser, signs Eva in and
+// opens rec-eva. tweak, when not nil, adjusts the handler first. It
+// returns the browser and the server's address.
+func openEvaRecording(t *testing.T, f evaFixture, tweak func(*handler)) (context.Context, string) {
+	t.Helper()
+	ctx := newBrowser(t)
+	served, err := New(f.env.ts, &Options{Logger: f.logger, Now: f.clock.Now, Auth: f.accounts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tweak != nil {
+		tweak(served.(*handler))
+	}
+	srv := httptest.NewServer(served)
+	t.Cleanup(func() { closeServer(srv) })
+	browserSignIn(t, ctx, srv.URL, f.clock, f.eva)
+	navigate(t, ctx, srv.URL+"/recordings/rec-eva")
+	return ctx, srv.URL
 }
