@@ -323,28 +323,44 @@ func (rs *roomState) roomLiveFor(ctx context.Context, box string) (roomLive, err
 // A session shorter than the poll interval, or one during a restart of the
 // service, can go unseen, and then only roomOfferWindow limits the offer.
 func (rs *roomState) offeredRecording(ctx context.Context, box string) (store.Recording, bool, error) {
-	// TODO: read only the box's newest recording. Listing every recording
-	// makes each poll of an idle room cost time in proportion to the store's size.
+	rec, found, err := rs.newestRecording(ctx, box)
+	if err != nil || !found {
+		return store.Recording{}, false, err
+	}
+	ended := rec.EndedAt
+	if ended.IsZero() {
+		return store.Recording{}, false, nil
+	}
+	rs.mu.Lock()
+	laterSession := rs.lastBusy[box].After(ended)
+	rs.mu.Unlock()
+	if !rec.Complete || laterSession || rs.h.now().Sub(ended) >= roomOfferWindow {
+		return store.Recording{}, false, nil
+	}
+	return rec, true, nil
+}
+
+// newestRecording returns box's newest recording. A source without a
+// query by box is searched through its list of every recording.
+func (rs *roomState) newestRecording(ctx context.Context, box string) (store.Recording, bool, error) {
+	if src, ok := rs.h.src.(interface {
+		NewestRecordingOfBox(ctx context.Context, box string) (store.Recording, error)
+	}); ok {
+		rec, err := src.NewestRecordingOfBox(ctx, box)
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Recording{}, false, nil
+		}
+		return rec, err == nil, err
+	}
+
 	recs, err := rs.h.src.Recordings(ctx)
 	if err != nil {
 		return store.Recording{}, false, err
 	}
-	for _, rec := range recs {
-		if rec.BoxID != box {
-			continue
+	for _, rec := range recs { // newest first
+		if rec.BoxID == box {
+			return rec, true, nil
 		}
-		// Recordings come newest first, so the first of the box decides.
-		ended := rec.EndedAt
-		if ended.IsZero() {
-			return store.Recording{}, false, nil
-		}
-		rs.mu.Lock()
-		laterSession := rs.lastBusy[box].After(ended)
-		rs.mu.Unlock()
-		if !rec.Complete || laterSession || rs.h.now().Sub(ended) >= roomOfferWindow {
-			return store.Recording{}, false, nil
-		}
-		return rec, true, nil
 	}
 	return store.Recording{}, false, nil
 }

@@ -413,8 +413,8 @@ func TestRoomEventsFollowBoxAndUnpairing(t *testing.T) {
 }
 
 // BenchmarkRoomLiveFor measures one poll of the room's live updates on an
-// idle box, which lists the store's recordings to decide the offer, with
-// 200 recordings on 10 boxes.
+// idle box, which reads the box's newest recording to decide the offer,
+// with 200 recordings on 10 boxes.
 func BenchmarkRoomLiveFor(b *testing.B) {
 	ts := openTestStore(b)
 	statuses := &liveStatuses{m: map[string]protocol.Status{"box-1": {V: protocol.Version, State: protocol.StateIdle, At: testNow}}}

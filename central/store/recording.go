@@ -149,6 +149,28 @@ func (s *Store) Recording(ctx context.Context, id string) (Recording, error) {
 	return r.Recording, nil
 }
 
+func init() {
+	addNamedMigration("recordings_by_box", `CREATE INDEX recordings_box ON recordings (box_id, first_seen);`)
+}
+
+// NewestRecordingOfBox returns the newest recording of box that is not
+// deleted, or an error wrapping ErrNotFound when the box has none.
+func (s *Store) NewestRecordingOfBox(ctx context.Context, box string) (Recording, error) {
+	row := s.read.QueryRowContext(ctx, `SELECT `+recordingColumns+` FROM recordings
+		WHERE box_id = ? AND deleted_at = 0 ORDER BY first_seen DESC, id LIMIT 1`, box)
+	r, err := scanRecording(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Recording{}, fmt.Errorf("newest recording of box %s: %w", box, ErrNotFound)
+	}
+	if err != nil {
+		return Recording{}, fmt.Errorf("newest recording of box %s: %w", box, err)
+	}
+	if err := addChunkStats(ctx, s.read, &r.Recording); err != nil {
+		return Recording{}, err
+	}
+	return r.Recording, nil
+}
+
 // Recordings returns every recording that is not deleted, newest first.
 func (s *Store) Recordings(ctx context.Context) ([]Recording, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+recordingColumns+` FROM recordings

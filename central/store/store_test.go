@@ -106,6 +106,28 @@ func TestRecordingsNewestFirst(t *testing.T) {
 	}
 }
 
+func TestNewestRecordingOfBox(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for i, r := range []struct{ box, rec string }{{"box-1", "rec-a"}, {"box-2", "rec-b"}, {"box-1", "rec-c"}, {"box-1", "rec-d"}} {
+		e.clock.Set(time.Date(2026, 12, 4, 14, i, 0, 0, time.UTC))
+		putChunks(t, e.s, r.box, r.rec, pcmMono, 100, 0)
+	}
+	if err := e.s.DeleteRecording(ctx, "rec-d", "test"); err != nil {
+		t.Fatal(err)
+	}
+
+	for box, want := range map[string]string{"box-1": "rec-c", "box-2": "rec-b"} {
+		rec, err := e.s.NewestRecordingOfBox(ctx, box)
+		if err != nil || rec.ID != want || rec.ChunksReceived != 1 {
+			t.Errorf("NewestRecordingOfBox(%s) = %s with %d chunks, %v, want %s with 1 chunk", box, rec.ID, rec.ChunksReceived, err, want)
+		}
+	}
+	if _, err := e.s.NewestRecordingOfBox(ctx, "box-3"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("NewestRecordingOfBox(box-3) error = %v, want ErrNotFound", err)
+	}
+}
+
 func TestPutChunkIdempotent(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
