@@ -188,13 +188,25 @@ func (h *handler) threadKey(ctx context.Context, rec store.Recording, jobs []sto
 	if !ok {
 		return "", nil
 	}
-	msgs, err := src.Thread(ctx, rec.ID)
+	messages, err := threadLen(ctx, src, rec.ID)
 	if err != nil {
 		return "", fmt.Errorf("read thread: %w", err)
 	}
 	pending, finished := h.assist.state(rec.ID)
 	summaryDue := segments > 0 && rec.Complete && len(jobs) > 0 && allDone(jobs)
-	return liveThreadToken(pending, finished) + "-" + strconv.Itoa(len(msgs)) + "-" + strconv.FormatBool(summaryDue), nil
+	return liveThreadToken(pending, finished) + "-" + strconv.Itoa(messages) + "-" + strconv.FormatBool(summaryDue), nil
+}
+
+// threadLen counts rec's thread messages, without opening them when src
+// can count.
+func threadLen(ctx context.Context, src threadSource, rec string) (int, error) {
+	if counter, ok := src.(interface {
+		ThreadLen(ctx context.Context, rec string) (int, error)
+	}); ok {
+		return counter.ThreadLen(ctx, rec)
+	}
+	msgs, err := src.Thread(ctx, rec)
+	return len(msgs), err
 }
 
 func allDone(jobs []store.Job) bool {

@@ -205,6 +205,19 @@ func checkReplyTo(ctx context.Context, tx *sql.Tx, rec string, m ThreadMessage) 
 	return err
 }
 
+// ThreadLen returns the number of messages in rec's thread without
+// opening them, for the live updates that poll for a change.
+func (s *Store) ThreadLen(ctx context.Context, rec string) (int, error) {
+	if _, err := liveRecording(ctx, s.read, rec); err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM thread_messages WHERE recording_id = ?`, rec).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting the thread of recording %s: %w", rec, err)
+	}
+	return n, nil
+}
+
 // Thread returns rec's thread messages, oldest first.
 func (s *Store) Thread(ctx context.Context, rec string) ([]ThreadMessage, error) {
 	if _, err := liveRecording(ctx, s.read, rec); err != nil {

@@ -64,6 +64,9 @@ func TestThreadSealedAndOrdered(t *testing.T) {
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(ThreadMessage{}, "ID", "CreatedAt")); diff != "" {
 		t.Errorf("Thread mismatch (-want +got):\n%s", diff)
 	}
+	if n, err := e.s.ThreadLen(ctx, "rec-1"); err != nil || n != len(want) {
+		t.Errorf("ThreadLen = %d, %v, want %d", n, err, len(want))
+	}
 	for file, content := range fileContents(t, e) {
 		for _, secret := range []string{"Zetterqvist", "Zätterlund"} {
 			if bytes.Contains(content, []byte(secret)) {
