@@ -523,10 +523,10 @@ func (h *handler) threadRequest(w http.ResponseWriter, r *http.Request) (store.R
 }
 
 // serveSummarize writes the summary of the transcript as it is now and
-// returns to it: the first summary, or with the form field "ersatt" a newer
-// one that replaces the summary with that id, which stays readable under
-// the earlier summaries. With a chat engine the summary is written in the
-// background and the page says so meanwhile.
+// returns to it. With the form field "ersatt" the new summary replaces the
+// summary with that id, which stays readable under the earlier summaries.
+// With a chat engine the summary is written in the background, and the
+// page shows that meanwhile.
 func (h *handler) serveSummarize(w http.ResponseWriter, r *http.Request) {
 	rec, src, rows, ok := h.threadRequest(w, r)
 	if !ok {

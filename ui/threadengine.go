@@ -142,8 +142,8 @@ func (h *handler) initAssistant(a Assistant, model string, bg *Background) {
 func (a *assistState) engineName() string { return a.model }
 
 // start runs job in the background under key, unless a job with that key
-// is pending. It returns false when the key is pending or the limit of
-// pending jobs is reached, and then busy tells which.
+// is pending. It returns started false when the key is pending or the
+// limit of pending jobs is reached, and busy true in the second case.
 func (a *assistState) start(key, rec string, job func(ctx context.Context)) (started, busy bool) {
 	a.mu.Lock()
 	if _, ok := a.pending[key]; ok {
@@ -300,10 +300,10 @@ func (h *handler) storeExtendedMapping(ctx context.Context, rec string, m *pseud
 	}
 }
 
-// engineNotice returns down when err means that the engine did not answer
-// (unreachable, timed out, 429 or 5xx), or else unusable: the engine
-// answered, but with an error status, a malformed or oversize body, no
-// choices or a reply cut off at the token limit.
+// engineNotice returns down when err means that the engine could not be
+// reached, timed out or responded 429 or 5xx. Otherwise it returns
+// unusable: the reply had another error status, a malformed or oversize
+// body, no choices, or was cut off at the token limit.
 func engineNotice(err error, down, unusable string) string {
 	if errors.Is(err, chat.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
 		return down

@@ -754,8 +754,8 @@ func TestAccessLoggedOncePerRead(t *testing.T) {
 	if code := get("/recordings/"+rec.ID, ""); code != http.StatusServiceUnavailable {
 		t.Errorf("recording page with a failing access log = %d, want 503", code)
 	}
-	// The audio read above is covered for audioReadWindow, so the handler
-	// forgets it to need a new entry.
+	// The audio read above is covered for audioReadWindow, so the test
+	// clears that record to make the next read need a new entry.
 	h.(*handler).audioReads = audioReads{}
 	if code := get("/recordings/"+rec.ID+"/audio.wav", ""); code != http.StatusServiceUnavailable {
 		t.Errorf("audio with a failing access log = %d, want 503", code)

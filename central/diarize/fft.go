@@ -8,10 +8,10 @@ import (
 // realFFT computes the discrete Fourier transform of real frames of one
 // power-of-two length n: a complex FFT of n/2 points over the even and odd
 // samples, then one pass that separates their spectra. It replaces gonum's
-// generic real FFT, whose inner loop reloads spilled values from the stack
-// and ran three times slower in some builds of the same code on this
-// project's test machine (probably loads stalled behind stores to
-// addresses 4 KiB apart). Its own loops keep few values live.
+// generic real FFT, whose inner loop reloads spilled values from the stack.
+// That loop ran three times slower in some builds of the same code on the
+// project's 2-core test machine, probably because loads stalled behind
+// stores 4 KiB apart. These loops keep few values live.
 type realFFT struct {
 	n       int
 	work    []complex128 // the n/2-point transform

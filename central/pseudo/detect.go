@@ -274,14 +274,16 @@ func capitalized(s string) bool {
 // as names only when a surname follows.
 var ambiguousNames = map[string]bool{"per": true, "bo": true, "maj": true, "siv": true, "vera": true, "bella": true}
 
-// persons finds person names. A name is a capitalized word in the
-// first-name list; a capitalized word right after a name cue; a listed
-// surname, or a word with a surname ending, after a title ("doktor
-// Lindqvist", "fru Sjöberg"); a capitalized word followed by such a
-// surname ("Kalle Karlsson"); a capitalized genitive before a family word
-// ("Kalles mamma"); or, in lower case, a listed first name followed by a
-// listed surname ("lisa andersson"). The surnames, initials and
-// hyphenated parts that follow the name are included ("Fatima Al-Hassan").
+// persons finds person names. These start a name:
+//   - a capitalized word in the first-name list, or right after a name cue;
+//   - a listed surname, or a word with a surname ending, after a title
+//     ("doktor Lindqvist", "fru Sjöberg");
+//   - a capitalized word followed by such a surname ("Kalle Karlsson");
+//   - a capitalized genitive before a family word ("Kalles mamma");
+//   - in lower case, a listed first name and a listed surname ("lisa andersson").
+//
+// The surnames, initials and hyphenated parts that follow the name are
+// included ("Fatima Al-Hassan").
 //
 // NOTE: a name that is neither in the lists nor marked by context is
 // missed ("Sen kom Omid hem"), so pseudonymized text can still contain
@@ -317,7 +319,7 @@ func (d *Detector) persons(text string) []Entity {
 	return ents
 }
 
-// nameStart is how a person's name starts.
+// nameStart is the kind of word that starts a person's name.
 type nameStart int
 
 const (

@@ -131,8 +131,8 @@ func New(st Store, opts *Options) (*Runner, error) {
 }
 
 // Rediarize schedules a new diarization of rec after its speaker count was
-// stored with store.SetSpeakerCount. It never blocks, because the pass runs
-// in Run. A pending count is also found after a restart.
+// stored with store.SetSpeakerCount. Like Notify it only marks rec, and
+// the pass runs in Run. A pending count is also found after a restart.
 func (r *Runner) Rediarize(rec string) { r.Notify(rec) }
 
 // Notify marks rec as changed. It never blocks.

@@ -60,7 +60,7 @@ func readAPIKey(path string) (string, error) {
 		return "", fmt.Errorf("reading chat engine API key: %w", err)
 	}
 	if !info.Mode().IsRegular() || info.Size() > maxAPIKeyBytes {
-		return "", fmt.Errorf("reading chat engine API key: %s is not a file of at most %d bytes: give the file that holds only the key", path, maxAPIKeyBytes)
+		return "", fmt.Errorf("reading chat engine API key: %s is not a regular file of at most %d bytes: use a file that contains only the key", path, maxAPIKeyBytes)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
