@@ -83,7 +83,7 @@ var (
 	msgTooLarge = authMessage{
 		Title:    "För lång text",
 		Message:  "Det som skickades var längre än vad fälten tillåter, så inget har sparats. Kontrollera det du skrev och försök igen.",
-		LinkText: "Till inloggningen", LinkURL: pathSignIn,
+		LinkText: "Till startsidan", LinkURL: "/",
 	}
 	msgBadForm = authMessage{
 		Title:    "Formuläret kunde inte läsas",
